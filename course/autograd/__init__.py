@@ -1,0 +1,10 @@
+"""Automatic differentiation: the graph (function.py), the backward walk (engine.py), grad modes,
+gradcheck, and a drawing of the graph for teaching (graph.py)."""
+from .function import Function, Node, once_differentiable
+from .engine import backward, grad
+from .grad_mode import no_grad, enable_grad, set_grad_enabled, is_grad_enabled, inference_mode
+from .gradcheck import gradcheck, gradgradcheck
+from . import function, graph  # noqa: F401
+
+__all__ = ["Function", "Node", "backward", "grad", "no_grad", "enable_grad", "set_grad_enabled",
+           "is_grad_enabled", "inference_mode", "gradcheck", "gradgradcheck", "once_differentiable"]

@@ -1,0 +1,340 @@
+"""Elementwise arithmetic (+ - * / **) and matrix multiplication, with broadcasting.
+
+When an input was broadcast, its gradient is summed back to its own shape (``sum_to_shape``).
+"""
+from ..autograd.function import Op
+from .._device import get_array_module
+from ._util import promote, sum_to_shape, is_tensor, check_same_device
+
+__all__ = ["add", "sub", "mul", "div", "neg", "pow", "matmul", "true_divide", "floor_divide",
+           "remainder", "fmod", "rsub", "mm", "bmm", "dot", "mv", "outer", "addmm", "multiply",
+           "subtract", "divide", "square", "lerp"]
+
+
+class Add(Op):
+    """out = a + b;  d/da = 1,  d/db = 1"""
+    @staticmethod
+    def forward(ctx, a, b):
+        ctx.shapes = (getattr(a, "shape", ()), getattr(b, "shape", ()))
+        return a + b
+
+    @staticmethod
+    def backward(ctx, grad):
+        sa, sb = ctx.shapes
+        return sum_to_shape(grad, sa), sum_to_shape(grad, sb)
+
+
+class Sub(Op):
+    """out = a - b;  d/da = 1,  d/db = -1"""
+    @staticmethod
+    def forward(ctx, a, b):
+        ctx.shapes = (getattr(a, "shape", ()), getattr(b, "shape", ()))
+        return a - b
+
+    @staticmethod
+    def backward(ctx, grad):
+        sa, sb = ctx.shapes
+        return sum_to_shape(grad, sa), sum_to_shape(-grad, sb)
+
+
+class Mul(Op):
+    """out = a * b;  d/da = b,  d/db = a"""
+    @staticmethod
+    def forward(ctx, a, b):
+        ctx.save_for_backward(a if ctx.needs_input_grad[1] else None, b if ctx.needs_input_grad[0] else None)
+        ctx.shapes = (getattr(a, "shape", ()), getattr(b, "shape", ()))
+        return a * b
+
+    @staticmethod
+    def backward(ctx, grad):
+        a, b = ctx.saved_tensors
+        sa, sb = ctx.shapes
+        return (sum_to_shape(grad * b, sa) if ctx.needs_input_grad[0] else None,
+                sum_to_shape(grad * a, sb) if ctx.needs_input_grad[1] else None)
+
+
+class Div(Op):
+    """out = a / b;  d/da = 1/b,  d/db = -a/b^2"""
+    @staticmethod
+    def forward(ctx, a, b):
+        ctx.save_for_backward(a if ctx.needs_input_grad[1] else None, b)
+        ctx.shapes = (getattr(a, "shape", ()), getattr(b, "shape", ()))
+        return a / b
+
+    @staticmethod
+    def backward(ctx, grad):
+        a, b = ctx.saved_tensors
+        sa, sb = ctx.shapes
+        return (sum_to_shape(grad / b, sa) if ctx.needs_input_grad[0] else None,
+                sum_to_shape(-grad * a / (b * b), sb) if ctx.needs_input_grad[1] else None)
+
+
+class Neg(Op):
+    """out = -a;  d/da = -1"""
+    @staticmethod
+    def forward(ctx, a):
+        return -a
+
+    @staticmethod
+    def backward(ctx, grad):
+        return -grad
+
+
+class PowScalar(Op):
+    """out = a^p for a number p;  d/da = p * a^(p-1)"""
+    @staticmethod
+    def forward(ctx, a, p):
+        ctx.save_for_backward(a)
+        ctx.p = p
+        return a ** p
+
+    @staticmethod
+    def backward(ctx, grad):
+        a, = ctx.saved_tensors
+        p = ctx.p
+        if p == 0:
+            return grad * 0
+        return grad * p * (a ** (p - 1) if p != 2 else a)
+
+
+class Pow(Op):
+    """out = a^b;  d/da = b * a^(b-1),  d/db = a^b * ln(a)"""
+    @staticmethod
+    def forward(ctx, a, b):
+        out = get_array_module(a).power(a, b)
+        ctx.save_for_backward(a, b, out)
+        ctx.shapes = (a.shape, b.shape)
+        return out
+
+    @staticmethod
+    def backward(ctx, grad):
+        a, b, out = ctx.saved_tensors
+        sa, sb = ctx.shapes
+        ga = gb = None
+        if ctx.needs_input_grad[0]:
+            ga = sum_to_shape(grad * b * a ** (b - 1), sa)
+        if ctx.needs_input_grad[1]:
+            log_a = a.log().masked_fill((a == 0) & (b >= 0), 0.0)   # 0^b: no contribution, as in PyTorch
+            gb = sum_to_shape(grad * out * log_a, sb)
+        return ga, gb
+
+
+class MatMul(Op):
+    """out = a @ b (2-D or batched);  d/da = grad @ b^T,  d/db = a^T @ grad"""
+    @staticmethod
+    def forward(ctx, a, b):
+        ctx.save_for_backward(a if ctx.needs_input_grad[1] else None, b if ctx.needs_input_grad[0] else None)
+        ctx.shapes = (a.shape, b.shape)
+        return get_array_module(a).matmul(a, b)
+
+    @staticmethod
+    def backward(ctx, grad):
+        a, b = ctx.saved_tensors
+        sa, sb = ctx.shapes
+        ga = sum_to_shape(grad @ b.mT, sa) if ctx.needs_input_grad[0] else None
+        gb = sum_to_shape(a.mT @ grad, sb) if ctx.needs_input_grad[1] else None
+        return ga, gb
+
+
+def _binary(op, a, b):
+    check_same_device(op.__name__.lower(), a, b)
+    a, b = promote(a, b)
+    if not is_tensor(a):                          # scalar (+) tensor: keep the tensor first
+        from .._creation import _scalar_like
+        a = _scalar_like(a, b)
+    return op.apply(a, b)
+
+
+def add(input, other, *, alpha=1, out=None):
+    """input + alpha * other"""
+    if alpha != 1:
+        other = other * alpha
+    return _out(_binary(Add, input, other), out)
+
+
+def sub(input, other, *, alpha=1, out=None):
+    """input - alpha * other"""
+    if alpha != 1:
+        other = other * alpha
+    return _out(_binary(Sub, input, other), out)
+
+
+def rsub(input, other, alpha=1):
+    return sub(other, input, alpha=alpha)
+
+
+def mul(input, other, *, out=None):
+    return _out(_binary(Mul, input, other), out)
+
+
+def div(input, other, *, rounding_mode=None, out=None):
+    """True division (ints give floats); rounding_mode 'trunc' or 'floor' rounds the quotient."""
+    if rounding_mode is None:
+        a, b = promote(input, other)
+        from .unary import as_float_pair
+        a, b = as_float_pair(a, b)
+        if not is_tensor(a):
+            from .._creation import _scalar_like
+            a = _scalar_like(a, b)
+        return _out(Div.apply(a, b), out)
+    q = _binary(Div, input, other) if _is_float(input, other) else None
+    if rounding_mode == "floor":
+        return _out(floor_divide(input, other) if q is None else q.floor(), out)
+    if rounding_mode == "trunc":
+        return _out((true_divide(input, other).trunc().to(_dtype_of(input, other))) if q is None else q.trunc(),
+                    out)
+    raise ValueError(f"div expected rounding_mode to be one of None, 'trunc', or 'floor' but found "
+                     f"'{rounding_mode}'")
+
+
+def _is_float(a, b):
+    from .. import _dtype
+    return _dtype.result_type(a, b).is_floating_point
+
+
+def _dtype_of(a, b):
+    from .. import _dtype
+    return _dtype.result_type(a, b)
+
+
+true_divide = divide = div
+multiply = mul
+subtract = sub
+
+
+def floor_divide(input, other):
+    """Floor of the quotient (a // b), not differentiable for integers."""
+    a, b = promote(input, other)
+    if not is_tensor(a):
+        from .._creation import _scalar_like
+        a = _scalar_like(a, b)
+    if a.dtype.is_floating_point:
+        return (a / b).floor()
+    xp = get_array_module(a._data)
+    from .._tensor import Tensor
+    return Tensor._make(xp.floor_divide(a._data, b._data if is_tensor(b) else b))
+
+
+def remainder(input, other):
+    """a - floor(a / b) * b: the sign follows the divisor, like Python's %."""
+    a, b = promote(input, other)
+    if not is_tensor(a):
+        from .._creation import _scalar_like
+        a = _scalar_like(a, b)
+    if a.dtype.is_floating_point:
+        return a - (a / b).floor() * b
+    from .._tensor import Tensor
+    return Tensor._make(get_array_module(a._data).remainder(a._data, b._data if is_tensor(b) else b))
+
+
+def fmod(input, other):
+    """a - trunc(a / b) * b: the sign follows the dividend, like C's fmod."""
+    a, b = promote(input, other)
+    if a.dtype.is_floating_point:
+        return a - (a / b).trunc() * b
+    from .._tensor import Tensor
+    return Tensor._make(get_array_module(a._data).fmod(a._data, b._data if is_tensor(b) else b))
+
+
+def neg(input):
+    if input.dtype.kind == "bool":
+        raise RuntimeError("Negation, the `-` operator, on a bool tensor is not supported. If you are trying "
+                           "to invert a mask, use the `~` or `logical_not()` operator instead.")
+    return Neg.apply(input)
+
+
+def pow(input, exponent):
+    """input ** exponent, for a tensor or a number on either side."""
+    if not is_tensor(input):                       # number ** tensor
+        from .._creation import full_like
+        a, b = promote(input, exponent)
+        return Pow.apply(full_like(b, a), b)
+    if not is_tensor(exponent):
+        a, = promote(input, exponent)[:1]
+        if not a.dtype.is_floating_point and exponent < 0:
+            raise RuntimeError("Integers to negative integer powers are not allowed.")
+        return PowScalar.apply(a, exponent)
+    check_same_device("pow", input, exponent)
+    a, b = promote(input, exponent)
+    return Pow.apply(a, b)
+
+
+def square(input):
+    return pow(input, 2)
+
+
+def matmul(input, other):
+    """Matrix product with NumPy/PyTorch rules for 1-D and batched operands."""
+    check_same_device("matmul", input, other)
+    if input.dim() == 0 or other.dim() == 0:
+        raise RuntimeError("both arguments to matmul need to be at least 1D, but they are "
+                           f"{input.dim()}D and {other.dim()}D")
+    if input.dtype is not other.dtype:
+        raise RuntimeError(f"expected m1 and m2 to have the same dtype, but got: {input.dtype} != {other.dtype}")
+    k1 = input.shape[-1]
+    k2 = other.shape[-2] if other.dim() > 1 else other.shape[0]
+    if k1 != k2:
+        if input.dim() <= 2 and other.dim() <= 2:
+            r1 = input.shape[0] if input.dim() == 2 else 1
+            c2 = other.shape[-1] if other.dim() == 2 else 1
+            raise RuntimeError(f"mat1 and mat2 shapes cannot be multiplied ({r1}x{k1} and {k2}x{c2})")
+        raise RuntimeError(f"Expected size for first two dimensions of batch2 tensor to be: "
+                           f"matmul shapes {list(input.shape)} and {list(other.shape)} do not align")
+    from .autocast_hook import maybe_autocast
+    input, other = maybe_autocast("matmul", input, other)
+    # 1-D operands: a vector on the left is a row, on the right a column; the extra dim is dropped after
+    if input.dim() == 1 and other.dim() == 1:
+        return MatMul.apply(input.unsqueeze(0), other.unsqueeze(-1)).reshape(())
+    if input.dim() == 1:
+        return MatMul.apply(input.unsqueeze(0), other).squeeze(-2)
+    if other.dim() == 1:
+        return MatMul.apply(input, other.unsqueeze(-1)).squeeze(-1)
+    return MatMul.apply(input, other)
+
+
+def mm(input, mat2):
+    if input.dim() != 2 or mat2.dim() != 2:
+        raise RuntimeError(f"mm: expected 2D tensors, got {input.dim()}D and {mat2.dim()}D")
+    return matmul(input, mat2)
+
+
+def bmm(input, mat2):
+    if input.dim() != 3 or mat2.dim() != 3:
+        raise RuntimeError(f"batch1 must be a 3D tensor")
+    if input.shape[0] != mat2.shape[0]:
+        raise RuntimeError(f"bmm: batch sizes differ: {input.shape[0]} and {mat2.shape[0]}")
+    return matmul(input, mat2)
+
+
+def dot(input, other):
+    if input.dim() != 1 or other.dim() != 1:
+        raise RuntimeError(f"1D tensors expected, but got {input.dim()}D and {other.dim()}D tensors")
+    return matmul(input, other)
+
+
+def mv(input, vec):
+    return matmul(input, vec)
+
+
+def outer(input, vec2):
+    return input.unsqueeze(-1) * vec2.unsqueeze(0)
+
+
+def addmm(input, mat1, mat2, *, beta=1, alpha=1):
+    """beta * input + alpha * (mat1 @ mat2)"""
+    prod = mm(mat1, mat2)
+    if alpha != 1:
+        prod = prod * alpha
+    return prod + (input if beta == 1 else input * beta)
+
+
+def lerp(input, end, weight):
+    return input + weight * (end - input)
+
+
+def _out(result, out):
+    if out is None:
+        return result
+    out.resize_as_(result) if tuple(out.shape) != tuple(result.shape) else None
+    out.copy_(result)
+    return out

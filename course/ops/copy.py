@@ -1,0 +1,61 @@
+"""Copies and dtype conversions: clone, contiguous, to(dtype). The gradient passes straight through."""
+from ..autograd.function import Op
+from .._device import get_array_module, to_device, device_of
+
+__all__ = ["clone", "cast", "to_device_op"]
+
+
+class Clone(Op):
+    """y = a copy of x;  dy/dx = 1"""
+    @staticmethod
+    def forward(ctx, x):
+        return get_array_module(x).array(x, copy=True, order="C")
+
+    @staticmethod
+    def backward(ctx, grad):
+        return grad
+
+
+class Cast(Op):
+    """y = x converted to another dtype;  the gradient is converted back to x's dtype"""
+    @staticmethod
+    def forward(ctx, x, np_dtype):
+        ctx.dtype = x.dtype
+        return x.astype(np_dtype)
+
+    @staticmethod
+    def backward(ctx, grad):
+        from .._dtype import from_numpy_dtype
+        return cast(grad, from_numpy_dtype(ctx.dtype))
+
+
+class ToDevice(Op):
+    """y = x copied to another device;  the gradient is copied back to x's device"""
+    @staticmethod
+    def forward(ctx, x, dev):
+        ctx.device = device_of(x)
+        return to_device(x, dev)
+
+    @staticmethod
+    def backward(ctx, grad):
+        return to_device_op(grad, ctx.device)
+
+
+def clone(input, *, memory_format=None):
+    return Clone.apply(input)
+
+
+def cast(input, dtype):
+    """input as ``dtype`` (returns input itself when it already has it, like Tensor.to)."""
+    if input.dtype is dtype:
+        return input
+    if input.requires_grad and not dtype.is_floating_point:
+        from .._tensor import Tensor
+        return Tensor._make(input._data.astype(dtype.np))     # ints carry no gradient
+    return Cast.apply(input, dtype.np)
+
+
+def to_device_op(input, dev):
+    if input.device == dev:
+        return input
+    return ToDevice.apply(input, dev)
