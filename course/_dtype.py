@@ -75,7 +75,9 @@ def set_default_dtype(d):
 
 def from_numpy_dtype(np_dtype):
     """The course dtype for a numpy dtype; TypeError for one we cannot hold (strings, objects...)."""
-    d = _FROM_NUMPY.get(np.dtype(np_dtype))
+    d = _FROM_NUMPY.get(np_dtype)
+    if d is None:
+        d = _FROM_NUMPY.get(np.dtype(np_dtype))
     if d is None:
         raise TypeError(f"can't convert np.ndarray of type {np.dtype(np_dtype)}. The only supported types are: "
                         "float64, float32, float16, bfloat16, int64, int32, int16, int8, uint8, and bool.")
@@ -143,6 +145,10 @@ def result_type(*operands):
     A lower tier only matters when its category (bool < int < float) is higher than all above it;
     Python scalars then give the default dtype of their category (float32 for 2.5, int64 for 3).
     """
+    first = getattr(operands[0], "dtype", None)
+    if isinstance(first, dtype) and first.kind == "float" and all(
+            getattr(x, "dtype", first) is first for x in operands):
+        return first            # the common case: float tensors of one dtype, maybe with Python numbers
     dims = _promote_all(x.dtype for x in operands if isinstance(getattr(x, "dtype", None), dtype) and x.ndim > 0)
     zeros = _promote_all(x.dtype for x in operands if isinstance(getattr(x, "dtype", None), dtype) and x.ndim == 0)
     kinds = [scalar_kind(x) for x in operands if not isinstance(getattr(x, "dtype", None), dtype)]

@@ -22,35 +22,56 @@ def set_printoptions(precision=None, threshold=None, edgeitems=None, linewidth=N
     _OPTIONS["sci_mode"] = sci_mode
 
 
-def _float_formatter(values):
-    """Pick PyTorch's float style from the finite values that will be shown."""
-    p = _OPTIONS["precision"]
-    finite = values[np.isfinite(values)]
-    nonzero = np.abs(finite[finite != 0])
-    if finite.size and np.all(finite == np.round(finite)) and (nonzero.size == 0 or nonzero.max() < 1e8):
-        fmt = lambda v: f"{v:.0f}." if np.isfinite(v) else _nonfinite(v)   # noqa: E731
-    else:
-        sci = _OPTIONS["sci_mode"]
-        if sci is None:
-            sci = nonzero.size > 0 and (nonzero.max() / nonzero.min() > 1000.0 or nonzero.max() > 1e8
-                                        or nonzero.min() < 1e-4)
-        if sci:
-            fmt = lambda v: f"{v:.{p}e}" if np.isfinite(v) else _nonfinite(v)   # noqa: E731
+class _Formatter:
+    """How each number of a tensor is written, chosen once from all the numbers shown (PyTorch's rules).
+
+    Floats: if every finite nonzero value is whole, ``1.``; otherwise 4 decimals (``1.5000``); scientific
+    notation (``1.0000e-05``) when the values span more than 1000x, exceed 1e8 or go below 1e-4.
+    Every number is padded to the same width so the columns line up.
+    """
+
+    def __init__(self, values, floating):
+        self.floating, self.int_mode, self.sci_mode, self.width = floating, True, False, 1
+        p = _OPTIONS["precision"]
+        flat = values.reshape(-1)
+        if not floating:
+            self.width = max([len(str(v)) for v in flat.tolist()] + [1])
+            return
+        finite = flat[np.isfinite(flat) & (flat != 0)]
+        if finite.size == 0:
+            if _OPTIONS["sci_mode"] is not None:
+                self.sci_mode = _OPTIONS["sci_mode"]
+            return
+        big, small = np.abs(finite).max(), np.abs(finite).min()
+        self.int_mode = bool(np.all(finite == np.ceil(finite)))
+        if self.int_mode:
+            self.sci_mode = big / small > 1000.0 or big > 1.0e8
         else:
-            fmt = lambda v: f"{v:.{p}f}" if np.isfinite(v) else _nonfinite(v)   # noqa: E731
-    shown = [fmt(v) for v in values.reshape(-1)] or ["0."]
-    width = max(len(s) for s in shown)
-    return lambda v: fmt(v).rjust(width)
+            self.sci_mode = big / small > 1000.0 or big > 1.0e8 or small < 1.0e-4
+        if self.sci_mode:
+            self.width = max(len(f"{v:.{p}e}") for v in finite.tolist())
+        elif self.int_mode:
+            self.width = max(len(f"{v:.0f}") + 1 for v in finite.tolist())
+        else:
+            self.width = max(len(f"{v:.{p}f}") for v in finite.tolist())
+        if _OPTIONS["sci_mode"] is not None:
+            self.sci_mode = _OPTIONS["sci_mode"]
+
+    def format(self, v):
+        p = _OPTIONS["precision"]
+        if not self.floating:
+            text = str(v)
+        elif self.sci_mode:
+            text = f"{v:.{p}e}"
+        elif self.int_mode:
+            text = f"{v:.0f}" + ("" if v != v or v in (float("inf"), float("-inf")) else ".")
+        else:
+            text = f"{v:.{p}f}"
+        return text.rjust(self.width)
 
 
-def _nonfinite(v):
-    return "nan" if np.isnan(v) else ("inf" if v > 0 else "-inf")
-
-
-def _summary_values(a):
-    """The elements that will actually be printed (edges only, for a summarised tensor)."""
-    if a.size <= _OPTIONS["threshold"]:
-        return a
+def _summarized(a):
+    """Only the edge items that a summarised tensor shows (``edgeitems`` at each end of every dim)."""
     e = _OPTIONS["edgeitems"]
     for axis in range(a.ndim):
         if a.shape[axis] > 2 * e:
@@ -59,46 +80,76 @@ def _summary_values(a):
     return a
 
 
-def format_array(a, prefix="tensor("):
-    """The numbers part of a tensor's repr, indented to sit after ``prefix``."""
-    a = np.asarray(a)
-    if a.dtype.kind == "f" or a.dtype.name == "bfloat16":
-        a = a.astype(np.float64)
-        formatter = {"float_kind": _float_formatter(_summary_values(a))}
-    elif a.dtype.kind == "b":
-        width = 5 if not _summary_values(a).all() else 4
-        formatter = {"bool": lambda v: str(bool(v)).rjust(width)}
+def _vector_str(a, indent, summarize, fmt):
+    per_line = max(1, int((_OPTIONS["linewidth"] - indent) // (fmt.width + 2)))
+    e = _OPTIONS["edgeitems"]
+    if summarize and a.shape[0] > 2 * e:
+        items = [fmt.format(v) for v in a[:e].tolist()] + [" ..."] + [fmt.format(v) for v in a[-e:].tolist()]
     else:
-        width = max((len(str(v)) for v in _summary_values(a).reshape(-1)), default=1)
-        formatter = {"int": lambda v: str(v).rjust(width)}
+        items = [fmt.format(v) for v in a.tolist()]
+    lines = [", ".join(items[i:i + per_line]) for i in range(0, len(items), per_line)]
+    return "[" + (",\n" + " " * (indent + 1)).join(lines) + "]"
+
+
+def _array_str(a, indent, summarize, fmt):
+    if a.ndim == 1:
+        return _vector_str(a, indent, summarize, fmt)
+    e = _OPTIONS["edgeitems"]
+    if summarize and a.shape[0] > 2 * e:
+        rows = [_array_str(a[i], indent + 1, summarize, fmt) for i in range(e)] + ["..."] + \
+               [_array_str(a[i], indent + 1, summarize, fmt) for i in range(a.shape[0] - e, a.shape[0])]
+    else:
+        rows = [_array_str(a[i], indent + 1, summarize, fmt) for i in range(a.shape[0])]
+    return "[" + ("," + "\n" * (a.ndim - 1) + " " * (indent + 1)).join(rows) + "]"
+
+
+def format_array(a, prefix="tensor("):
+    """The numbers part of a tensor's repr, laid out to sit after ``prefix`` (PyTorch's layout)."""
+    a = np.asarray(a)
+    floating = a.dtype.kind == "f" or a.dtype.name == "bfloat16"
+    if floating:
+        a = a.astype(np.float64) if a.dtype != np.float64 and a.dtype != np.float32 else a
+    summarize = a.size > _OPTIONS["threshold"]
+    fmt = _Formatter(_summarized(a) if summarize else a, floating)
     if a.ndim == 0:
-        return formatter[next(iter(formatter))](a.item()).strip()
+        return fmt.format(a.item()).strip()
     if a.size == 0:
         return "[]"
-    return np.array2string(a, separator=", ", prefix=prefix, formatter=formatter,
-                           threshold=_OPTIONS["threshold"], edgeitems=_OPTIONS["edgeitems"],
-                           max_line_width=_OPTIONS["linewidth"])
+    return _array_str(a, len(prefix), summarize, fmt)
 
 
 def tensor_repr(t):
     from . import _dtype
     from ._device import CPU
-    data = t._data
+    data = t._host()
+    prefix = "tensor("
+    body = format_array(data, prefix)
+    suffixes = []
     if t.device != CPU:
-        from ._device import get_array_module
-        data = get_array_module(data).asnumpy(data)
-    body = format_array(data)
-    suffix = []
-    if t.device != CPU:
-        suffix.append(f"device='{t.device}'")
-    default_dtypes = (_dtype.get_default_dtype(), _dtype.int64, _dtype.bool_)
-    if t.dtype not in default_dtypes or t.numel() == 0:
-        if not (t.numel() == 0 and t.dtype is _dtype.get_default_dtype()):
-            suffix.append(f"dtype={t.dtype}")
-    if t.numel() == 0 and t.dim() != 1:
-        suffix.insert(0, f"size={tuple(t.shape)}")
+        suffixes.append(f"device='{t.device}'")
+    if t.numel() == 0:
+        if t.dim() != 1:
+            suffixes.append(f"size={tuple(t.shape)}")
+        if t.dtype is not _dtype.get_default_dtype():
+            suffixes.append(f"dtype={t.dtype}")
+    elif t.dtype not in (_dtype.get_default_dtype(), _dtype.int64, _dtype.bool_):
+        suffixes.append(f"dtype={t.dtype}")
     if t.grad_fn is not None:
-        suffix.append(f"grad_fn=<{t.grad_fn.name()}>")
+        suffixes.append(f"grad_fn=<{t.grad_fn.name()}>")
     elif t.requires_grad:
-        suffix.append("requires_grad=True")
-    return "tensor(" + ", ".join([body] + suffix) + ")"
+        suffixes.append("requires_grad=True")
+    return _add_suffixes(prefix + body, suffixes, len(prefix))
+
+
+def _add_suffixes(text, suffixes, indent):
+    """Append ``, dtype=...`` and friends, starting a new line when the current one would get too long."""
+    parts = [text]
+    line_len = len(text) - text.rfind("\n") + 1
+    for suffix in suffixes:
+        if line_len + len(suffix) + 2 > _OPTIONS["linewidth"]:
+            parts.append(",\n" + " " * indent + suffix)
+            line_len = indent + len(suffix)
+        else:
+            parts.append(", " + suffix)
+            line_len += len(suffix) + 2
+    return "".join(parts) + ")"

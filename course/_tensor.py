@@ -15,8 +15,10 @@ import numpy as np
 
 from . import _dtype, ops
 from ._device import get_array_module, device_of, device as _device_cls, CPU
+from .autograd import function as _function
 from .autograd.function import _Version
 from .autograd.grad_mode import _Mode
+from .ops.index import _to_index
 
 
 class Size(tuple):
@@ -62,7 +64,7 @@ class Tensor:
     def _make(cls, data, requires_grad=False, grad_fn=None, version=None, output_nr=0):
         """Wrap an existing array (no copy). Python and numpy scalars become 0-dim arrays."""
         t = object.__new__(cls)
-        if not hasattr(data, "shape") or not hasattr(data, "dtype") or isinstance(data, np.generic):
+        if type(data) is not np.ndarray and (isinstance(data, np.generic) or not hasattr(data, "shape")):
             data = np.asarray(data)
         t._init(data, requires_grad, grad_fn, version, output_nr)
         return t
@@ -545,9 +547,12 @@ class Tensor:
 
     def __setitem__(self, idx, value):
         """``x[idx] = value``, recorded as an in-place op when gradients are involved."""
+        if _Mode.enabled and self.requires_grad and self.grad_fn is None:
+            raise RuntimeError("a view of a leaf Variable that requires grad is being used in an in-place "
+                               "operation.")
         if not (_Mode.enabled and (self.requires_grad or (isinstance(value, Tensor) and value.requires_grad))):
             self._check_inplace_allowed()
-            idx = ops.index._to_index(idx)
+            idx = _to_index(idx)
             v = value._data if isinstance(value, Tensor) else value
             if isinstance(value, Tensor) and value.device != self.device:
                 ops._util.check_same_device("index_put_", self, value)
@@ -583,16 +588,47 @@ class Tensor:
             self.grad_fn, self.requires_grad, self._output_nr = result.grad_fn, True, result._output_nr
         return self
 
+    def _updates_in_place(self, other):
+        """Can ``self op= other`` write straight into self's memory? Yes when nothing is recorded, self is
+        a float tensor and ``other`` (a number or a tensor on the same device) broadcasts to self's shape.
+        This is the optimizer's ``p.add_(...)`` under no_grad: one pass over memory, no temporary."""
+        if _Mode.enabled and (self.requires_grad or (isinstance(other, Tensor) and other.requires_grad)):
+            return False
+        if self._data.dtype.kind != "f" and self.dtype is not _dtype.bfloat16:
+            return False
+        if isinstance(other, Tensor):
+            if other._data.ndim > self._data.ndim or other.device != self.device:
+                return False
+            own = self._data.shape[self._data.ndim - other._data.ndim:]
+            return all(o == 1 or o == n for o, n in zip(other._data.shape, own))
+        return isinstance(other, (int, float))
+
+    def _update(self, ufunc_name, other):
+        """self op= other in place, without recording (see ``_updates_in_place``)."""
+        xp = get_array_module(self._data)
+        value = other._data if isinstance(other, Tensor) else other
+        getattr(xp, ufunc_name)(self._data, value, out=self._data, casting="unsafe")
+        self._version.value += 1
+        return self
+
     def add_(self, other, *, alpha=1):
+        if self._updates_in_place(other):
+            return self._update("add", other if alpha == 1 else other * alpha)
         return self._inplace(ops.add(self, other, alpha=alpha))
 
     def sub_(self, other, *, alpha=1):
+        if self._updates_in_place(other):
+            return self._update("subtract", other if alpha == 1 else other * alpha)
         return self._inplace(ops.sub(self, other, alpha=alpha))
 
     def mul_(self, other):
+        if self._updates_in_place(other):
+            return self._update("multiply", other)
         return self._inplace(ops.mul(self, other))
 
     def div_(self, other, *, rounding_mode=None):
+        if rounding_mode is None and self._updates_in_place(other):
+            return self._update("true_divide", other)
         return self._inplace(ops.div(self, other, rounding_mode=rounding_mode))
 
     def pow_(self, exponent):
@@ -803,6 +839,11 @@ class Tensor:
     def multinomial(self, num_samples, replacement=False, *, generator=None):
         from ._creation import multinomial
         return multinomial(self, num_samples, replacement, generator=generator)
+
+
+# the ops and the autograd machinery refer to Tensor through these names (they are imported before it exists)
+ops._util.Tensor = Tensor
+_function.Tensor = Tensor
 
 
 def _rebuild(array, requires_grad, device):

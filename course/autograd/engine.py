@@ -10,8 +10,10 @@
 """
 import heapq
 
-from .function import AccumulateGrad
-from .grad_mode import set_grad_enabled
+from . import function
+from .function import AccumulateGrad, _edge
+from .grad_mode import _Mode
+from .._device import get_array_module
 
 
 def _as_tuple(x):
@@ -21,20 +23,20 @@ def _as_tuple(x):
 
 
 def _make_grads(outputs, grad_outputs):
-    from .._tensor import Tensor
-    from .. import _creation
+    """The gradient each output starts with: the one given, or 1 for a one-element output."""
     grads = []
     for i, out in enumerate(outputs):
         g = grad_outputs[i] if i < len(grad_outputs) else None
         if g is None:
-            if out.numel() != 1:
+            if out._data.size != 1:
                 raise RuntimeError("grad can be implicitly created only for scalar outputs")
-            g = _creation.ones_like(out)
-        elif not isinstance(g, Tensor):
+            g = function.Tensor._make(get_array_module(out._data).ones_like(out._data))
+        elif not isinstance(g, function.Tensor):
+            from .. import _creation
             g = _creation.tensor(g, dtype=out.dtype, device=out.device)
-        elif tuple(g.shape) != tuple(out.shape):
-            raise RuntimeError(f"Mismatch in shape: grad_output[{i}] has a shape of {tuple(g.shape)} and "
-                               f"output[{i}] has a shape of {tuple(out.shape)}.")
+        elif g.shape != out.shape:
+            raise RuntimeError(f"Mismatch in shape: grad_output[{i}] has a shape of {g.shape} and "
+                               f"output[{i}] has a shape of {out.shape}.")
         grads.append(g)
     return grads
 
@@ -63,7 +65,6 @@ def _leads_to(nodes, targets):
             return memo[node]
         memo[node] = node in targets
         stack = [(node, iter(node.next_functions))]
-        path = [node]
         # iterative DFS so deep graphs (long RNN unrolls) do not hit Python's recursion limit
         while stack:
             cur, it = stack[-1]
@@ -99,9 +100,15 @@ def _run_hooks(hooks, grad):
     return grad
 
 
+def _edge_of(t):
+    """(node, output number) where the gradient of tensor ``t`` enters the graph."""
+    if t.grad_fn is not None:
+        return t.grad_fn, t._output_nr
+    return _edge(t)
+
+
 def run_backward(outputs, grad_outputs, retain_graph, create_graph, inputs=None, accumulate=True,
                  allow_unused=False):
-    from .._tensor import Tensor
     outputs = _as_tuple(outputs)
     for i, out in enumerate(outputs):
         if not out.requires_grad:
@@ -111,87 +118,112 @@ def run_backward(outputs, grad_outputs, retain_graph, create_graph, inputs=None,
         retain_graph = create_graph
     inputs = _as_tuple(inputs)
 
-    roots = []
-    buffers = {}                                  # node -> [gradient of each output]
+    # 1. the starting gradients, and the part of the graph they flow through
+    buffers = {}                                  # node -> [gradient of each of its outputs]
     for out, g in zip(outputs, grads):
-        node = out.grad_fn if out.grad_fn is not None else _accumulator(out)
-        nr = out._output_nr if out.grad_fn is not None else 0
+        node, nr = _edge_of(out)
         buf = buffers.setdefault(node, [None] * node.num_outputs)
         buf[nr] = _add(buf[nr], g)
-        roots.append(node)
+    roots = list(buffers)
+    nodes, deps = _collect(roots)
 
-    nodes, deps = _collect(set(roots))
-    targets = {}                                  # node -> [(input index, output_nr)] for grad()
+    # 2. for autograd.grad: which nodes' gradients to hand back, and which nodes lead to them
+    targets = {}                                  # node -> [(input index, output_nr)]
     for k, t in enumerate(inputs):
-        if not isinstance(t, Tensor) or not t.requires_grad:
+        if not isinstance(t, function.Tensor) or not t.requires_grad:
             raise RuntimeError("One of the differentiated Tensors does not require grad")
-        node = t.grad_fn if t.grad_fn is not None else _accumulator(t)
-        targets.setdefault(node, []).append((k, t._output_nr if t.grad_fn is not None else 0))
-    needed = _leads_to(nodes, targets) if inputs else nodes
+        node, nr = _edge_of(t)
+        targets.setdefault(node, []).append((k, nr))
+    needed = _leads_to(nodes, targets) if inputs else None
     captured = [None] * len(inputs)
+    # gradients that something else may hold: a leaf must get a copy of these, not the tensor itself
+    shared = {id(g) for g in grads}
+    hooks_ran = False
 
-    ready = [(-n.seq, n) for n in set(roots) if deps.get(n, 0) == 0]
+    # 3. run the nodes, latest first, each once all the gradients flowing into it have arrived
+    ready = [(-n.seq, n) for n in roots if n not in deps]
     heapq.heapify(ready)
-    with set_grad_enabled(create_graph):
+    was_enabled = _Mode.enabled
+    _Mode.enabled = create_graph                  # the backward ops are recorded only for create_graph
+    try:
         while ready:
-            _, node = heapq.heappop(ready)
+            node = heapq.heappop(ready)[1]
             node_grads = buffers.pop(node, None)
             if node_grads is not None and node._pre_hooks:
+                hooks_ran = True
                 for nr, hooks in node._pre_hooks.items():
                     if node_grads[nr] is not None:
                         node_grads[nr] = _run_hooks(hooks, node_grads[nr])
-            for k, nr in targets.get(node, ()):
-                if node_grads is not None:
+            if node in targets and node_grads is not None:
+                for k, nr in targets[node]:
                     captured[k] = node_grads[nr]
-            if isinstance(node, AccumulateGrad):
-                g = node_grads[0] if node_grads else None
-                if g is not None and accumulate and (not inputs or node in targets):
+            if type(node) is AccumulateGrad:
+                if node_grads is not None and node_grads[0] is not None and accumulate and (
+                        not inputs or node in targets):
                     var = node.variable
-                    _accumulate(var, _run_hooks(var._hooks, g) if var._hooks else g, create_graph)
+                    g = node_grads[0]
+                    if var._hooks:
+                        g, hooks_ran = _run_hooks(var._hooks, g), True
+                    _accumulate(var, g, create_graph, keep=not hooks_ran and id(g) not in shared)
+                    shared.add(id(g))
                 continue
-            in_grads = ()
-            if node in needed and node_grads is not None and any(g is not None for g in node_grads):
+            in_grads = None
+            if node_grads is not None and (needed is None or node in needed) and (
+                    node_grads[0] is not None or any(g is not None for g in node_grads)):
                 if node.num_outputs > 1 and node.materialize_grads:
                     node_grads = _materialize(node, node_grads)
                 in_grads = node.apply(*node_grads)
             if not retain_graph:
                 node._free()
-            for (nxt, nr), g in zip(node.next_functions, _tensor_grads(node, in_grads)):
+            edges = node.next_functions
+            grads_in = _tensor_grads(node, in_grads) if in_grads is not None else [None] * len(edges)
+            if node.strict:                       # a custom backward may return tensors it keeps elsewhere
+                shared.update(id(g) for g in grads_in)
+            for (nxt, nr), g in zip(edges, grads_in):
                 if nxt is None:
                     continue
                 if g is not None:
-                    buf = buffers.setdefault(nxt, [None] * nxt.num_outputs)
-                    buf[nr] = _add(buf[nr], g)
-                deps[nxt] -= 1
-                if deps[nxt] == 0:
+                    buf = buffers.get(nxt)
+                    if buf is None:
+                        buf = buffers[nxt] = [None] * nxt.num_outputs
+                    buf[nr] = g if buf[nr] is None else buf[nr] + g
+                left = deps[nxt] - 1
+                deps[nxt] = left
+                if left == 0:
                     heapq.heappush(ready, (-nxt.seq, nxt))
+    finally:
+        _Mode.enabled = was_enabled
 
     if inputs and not accumulate:
-        if not allow_unused and any(g is None for g in captured):
-            raise RuntimeError("One of the differentiated Tensors appears to not have been used in the graph. "
-                               "Set allow_unused=True if this is the desired behavior.")
+        for k, g in enumerate(captured):
+            if g is None and not allow_unused:
+                raise RuntimeError(f"The differentiated Tensor at index {k} appears to not have been used in the "
+                                   "graph. Set allow_unused=True if this is the desired behavior.")
         return tuple(captured)
     return None
 
 
 def _tensor_grads(node, in_grads):
     """backward returns one gradient per forward argument; keep those of the tensor arguments."""
-    if not in_grads:
-        return [None] * len(node.next_functions)
-    if node.strict and len(in_grads) != len(node.needs_input_grad):
+    if not isinstance(in_grads, tuple):
+        in_grads = (in_grads,)
+    needs = node.needs_input_grad
+    if node.strict:
+        _check_custom_grads(node, in_grads)
+    n = len(in_grads)
+    return [in_grads[p] if p < n and needs[p] else None for p in node.tensor_positions]
+
+
+def _check_custom_grads(node, in_grads):
+    """A custom Function's backward must return one gradient per forward input, each of its input's shape."""
+    if len(in_grads) != len(node.needs_input_grad):
         raise RuntimeError(f"function {node.name()} returned an incorrect number of gradients "
                            f"(expected {len(node.needs_input_grad)}, got {len(in_grads)})")
-    picked = []
-    for pos in node.tensor_positions:
-        g = in_grads[pos] if pos < len(in_grads) else None
-        picked.append(g if node.needs_input_grad[pos] else None)
-    if node.strict:
-        for g, shape in zip(picked, node.input_shapes):
-            if g is not None and tuple(g.shape) != shape:
-                raise RuntimeError(f"Function {node.name()} returned an invalid gradient at index "
-                                   f"{picked.index(g)} - got {list(g.shape)} but expected shape compatible "
-                                   f"with {list(shape)}")
-    return picked
+    for k, (p, shape) in enumerate(zip(node.tensor_positions, node.input_shapes)):
+        g = in_grads[p]
+        if g is not None and node.needs_input_grad[p] and tuple(g.shape) != shape:
+            raise RuntimeError(f"Function {node.name()} returned an invalid gradient at index {p} - got "
+                               f"{list(g.shape)} but expected shape compatible with {list(shape)}")
 
 
 def _materialize(node, grads):
@@ -200,25 +232,22 @@ def _materialize(node, grads):
             for g, (shape, dt, dev) in zip(grads, node.output_meta)]
 
 
-def _accumulate(var, g, create_graph):
-    """leaf.grad += g (a fresh copy the first time, so two leaves never share one gradient array)."""
-    if g.dtype != var.dtype:
+def _accumulate(var, g, create_graph, keep=False):
+    """leaf.grad += g. The first time, leaf.grad becomes g itself when ``keep`` says no one else holds g
+    and g owns its memory (not a view); otherwise a copy, so two tensors never share one gradient array."""
+    if g._data.dtype != var._data.dtype:
         g = g.to(var.dtype)
-    if tuple(g.shape) != tuple(var.shape):
+    if g._data.shape != var._data.shape:
         raise RuntimeError(f"Function AccumulateGrad returned an invalid gradient - got {list(g.shape)} "
                            f"but expected shape compatible with {list(var.shape)}")
     if create_graph:
-        var.grad = g if var.grad is None else var.grad + g
-    elif var.grad is None:
-        var.grad = g.detach().clone()
+        var._grad = g if var._grad is None else var._grad + g
+    elif var._grad is None:
+        owns_memory = getattr(g._data, "base", None) is None
+        var._grad = g.detach() if keep and owns_memory else g.detach().clone()
     else:
-        var.grad._data += g._data
-        var.grad._version.value += 1
-
-
-def _accumulator(t):
-    from .function import _edge
-    return _edge(t)[0]
+        var._grad._data += g._data
+        var._grad._version.value += 1
 
 
 def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False, inputs=None):

@@ -19,6 +19,10 @@ from .grad_mode import _Mode, no_grad
 
 _sequence = itertools.count()       # creation order of nodes: backward visits later nodes first
 
+# course._tensor imports this module, so the Tensor class cannot be imported here at the top; it fills
+# in this name once it is defined (a plain global is much cheaper than an import inside every op call).
+Tensor = None
+
 
 class _Version:
     """How many times a tensor's storage was modified in place. Views share one counter."""
@@ -40,19 +44,22 @@ class _Saved:
 class Node:
     """A recorded op: what ``tensor.grad_fn`` is, and the ``ctx`` its forward and backward share."""
 
+    # defaults shared by all nodes (class attributes), so making a node only sets what differs
+    next_functions = ()                   # ((node or None, output_nr), ...) one per tensor input
+    needs_input_grad = (False, False, False, False)   # set per call when recording
+    num_outputs = 1
+    _to_save = ()
+    _saved = None
+    _freed = False
+    _pre_hooks = None                     # {output_nr: [hook, ...]} from Tensor.register_hook
+    materialize_grads = True
+    tensor_positions = ()                 # which forward arguments were tensors
+    strict = False                        # custom Functions: check backward's count and shapes
+    _name = None                          # set by an op whose grad_fn PyTorch names differently per call
+
     def __init__(self, fn):
-        self.fn = fn                          # the Function subclass whose backward we call
-        self.next_functions = ()              # ((node or None, output_nr), ...) one per tensor input
-        self.needs_input_grad = (False, False, False, False)   # set per call when recording
+        self.fn = fn                      # the Function subclass whose backward we call
         self.seq = next(_sequence)
-        self.num_outputs = 1
-        self._to_save = ()
-        self._saved = None
-        self._freed = False
-        self._pre_hooks = None                # {output_nr: [hook, ...]} from Tensor.register_hook
-        self.materialize_grads = True
-        self.tensor_positions = ()            # which forward arguments were tensors
-        self.strict = False                   # custom Functions: check backward's count and shapes
 
     # -- what forward uses --------------------------------------------------------------------
     def save_for_backward(self, *items):
@@ -77,21 +84,28 @@ class Node:
         return tuple(self._unpack(s) for s in self._saved or ())
 
     def _unpack(self, s):
-        from .._tensor import Tensor
         if s is None:
             return None
         if s.version is not None and s.version.value != s.expected:
-            t = s.tensor
-            shape = "x".join(map(str, s.array.shape if t is None else t.shape))
-            raise RuntimeError(
-                "one of the variables needed for gradient computation has been modified by an inplace "
-                f"operation: [{'Tensor'} [{shape}]], which is output {s.output_nr or 0} of {self.name()}, is at "
-                f"version {s.version.value}; expected version {s.expected} instead. Hint: the backtrace further "
-                "above can point to the operation that failed to compute its gradient.")
+            raise RuntimeError(self._modified_message(s))
         if s.tensor is not None:
             return s.tensor
         # the op's own output: rebuilt from its array so the node does not keep its output alive
         return Tensor._make(s.array, requires_grad=True, grad_fn=self, version=s.version, output_nr=s.output_nr)
+
+    def _modified_message(self, s):
+        """PyTorch's error for a saved tensor changed in place between forward and backward."""
+        t = s.tensor if s.tensor is not None else Tensor._make(s.array)
+        what = f"[{t.type()} [{', '.join(map(str, t.shape))}]]"
+        maker = self if s.tensor is None else t.grad_fn          # the node whose output it is, if any
+        if maker is not None:
+            name = maker.name()
+            name = name[:name.rindex("Backward")] if "Backward" in name else name
+            what += f", which is output {s.output_nr or 0} of {name},"
+        return (f"one of the variables needed for gradient computation has been modified by an inplace operation: "
+                f"{what} is at version {s.version.value}; expected version {s.expected} instead. Hint: an in-place "
+                "op (add_, x += ..., x[...] = ...) changed it after it was used; use the out-of-place form "
+                "(x = x + ...) or .clone() it first.")
 
     def _free(self):
         self._saved = None
@@ -99,7 +113,12 @@ class Node:
 
     # -- identity -----------------------------------------------------------------------------
     def name(self):
-        return self.fn.__name__ + "Backward0"
+        """PyTorch's name for this node: ``MulBackward0`` for built-in ops, ``MyFnBackward`` for custom ones."""
+        if self._name is not None:
+            return self._name
+        if self.fn.grad_fn_name is not None:
+            return self.fn.grad_fn_name
+        return self.fn.__name__ + ("Backward0" if issubclass(self.fn, Op) else "Backward")
 
     def __repr__(self):
         return f"<{self.name()} object at {hex(id(self))}>"
@@ -143,6 +162,8 @@ class Function:
                 return grad * 3 * x ** 2          # d(x^3)/dx = 3x^2
     """
 
+    grad_fn_name = None           # when PyTorch's grad_fn name is not the class name + "Backward0"
+
     @staticmethod
     def forward(ctx, *args, **kwargs):
         raise NotImplementedError("You must implement the forward function for custom autograd.Function.")
@@ -154,7 +175,6 @@ class Function:
 
     @classmethod
     def apply(cls, *args, **kwargs):
-        from .._tensor import Tensor
         ctx = Node(cls)
         ctx.needs_input_grad = tuple(isinstance(a, Tensor) and a.requires_grad for a in args)
         with no_grad():
@@ -191,26 +211,29 @@ class Op(Function):
 
     @classmethod
     def apply(cls, *args, **kwargs):
-        from .._tensor import Tensor
         ctx = Node(cls)
         record = False
         if _Mode.enabled:
-            ctx.needs_input_grad = tuple(isinstance(a, Tensor) and a.requires_grad for a in args)
+            ctx.needs_input_grad = tuple([isinstance(a, Tensor) and a.requires_grad for a in args])
             record = True in ctx.needs_input_grad
         arrays = [a._data if isinstance(a, Tensor) else a for a in args]
         out = Tensor._make(cls.forward(ctx, *arrays, **kwargs))
         if cls.is_view:
-            out._base = args[0]._base if args[0]._base is not None else args[0]
-            out._version = args[0]._version
+            base = args[0]
+            out._base = base._base if base._base is not None else base
+            out._version = base._version
         if record:
-            _record(ctx, args, arrays, [out], lambda a: a._data)
+            _record(ctx, args, arrays, (out,), _data_of)
             out.requires_grad, out.grad_fn = True, ctx
         return out
 
 
+def _data_of(t):
+    return t._data
+
+
 def _record(ctx, args, forward_args, outputs, raw):
     """Link ``ctx`` into the graph: where each tensor input came from, and what backward will read."""
-    from .._tensor import Tensor
     ctx.tensor_positions = tuple(i for i, a in enumerate(args) if isinstance(a, Tensor))
     ctx.next_functions = tuple(_edge(args[i]) for i in ctx.tensor_positions)
     saved = []
@@ -221,7 +244,6 @@ def _record(ctx, args, forward_args, outputs, raw):
 
 
 def _save_one(ctx, item, args, forward_args, outputs, raw):
-    from .._tensor import Tensor
     if item is None:
         return None
     for i, o in enumerate(outputs):                         # the output: kept as an array, no cycle

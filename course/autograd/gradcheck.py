@@ -7,7 +7,7 @@ Jacobian, within ``atol + rtol * |numerical|``.
 import numpy as np
 
 from .engine import grad as _grad
-from .grad_mode import no_grad
+from .grad_mode import no_grad, enable_grad
 
 
 class GradcheckError(RuntimeError):
@@ -101,8 +101,9 @@ def gradgradcheck(func, inputs, grad_outputs=None, *, eps=1e-6, atol=1e-5, rtol=
         grad_outputs = tuple(randn(tuple(o.shape), dtype=o.dtype) for o in outs)
 
     def first_grads(*xs):
-        ys = _outputs(func, xs)
-        _, d = _tensors(xs)
-        return _grad(ys, d, grad_outputs, create_graph=True, allow_unused=True)
+        with enable_grad():                   # numerical_jacobian calls this under no_grad
+            ys = _outputs(func, xs)
+            _, d = _tensors(xs)
+            return _grad(ys, d, grad_outputs, create_graph=True, allow_unused=True)
 
     return gradcheck(first_grads, inputs, eps=eps, atol=atol, rtol=rtol, raise_exception=raise_exception)

@@ -1,15 +1,31 @@
 """Small helpers the ops share: dtype promotion of operands, dim normalisation, gradient un-broadcasting."""
-from .._device import get_array_module
+import collections
+
+from .._device import get_array_module, _CudaBackend
 from .. import _dtype
 
 
+Tensor = None          # filled in by course/_tensor.py (it imports the ops, so the ops cannot import it)
+
+
 def is_tensor(x):
-    from .._tensor import Tensor
     return isinstance(x, Tensor)
+
+
+def wrap(array):
+    """A tensor around a raw array (no copy, no history): for results that carry no gradient."""
+    return Tensor._make(array)
 
 
 def promote(*operands):
     """Cast tensor operands to PyTorch's result dtype; Python scalars stay scalars (numpy keeps them weak)."""
+    if len(operands) == 2:                    # the common cases first: nothing to convert
+        a, b = operands
+        if isinstance(a, Tensor):
+            if isinstance(b, Tensor) and a._data.dtype == b._data.dtype:
+                return operands
+            if type(b) is float and a._data.dtype.kind == "f":
+                return operands
     target = _dtype.result_type(*operands)
     out = []
     for x in operands:
@@ -26,6 +42,8 @@ def as_float(x):
 
 
 def check_same_device(op, *tensors):
+    if not _CudaBackend.array_type:           # CUDA never used: everything is on the CPU
+        return
     devs = [t.device for t in tensors if is_tensor(t)]
     for d in devs[1:]:
         if d != devs[0]:
@@ -56,6 +74,16 @@ def sum_to_shape(grad, shape):
         return grad
     from .reduce import SumTo
     return SumTo.apply(grad, tuple(shape))
+
+
+def return_type(name, fields=("values", "indices")):
+    """A named tuple like ``torch.return_types.max``: ``values, indices = x.max(1)`` or ``out.values``."""
+    base = collections.namedtuple(name, fields)
+
+    def __repr__(self):
+        parts = ",\n".join(f"{f}={v!r}" for f, v in zip(fields, self))
+        return f"course.return_types.{name}(\n{parts})"
+    return type(name, (base,), {"__repr__": __repr__, "__slots__": ()})
 
 
 def xp_of(a):

@@ -4,7 +4,7 @@ When an input was broadcast, its gradient is summed back to its own shape (``sum
 """
 from ..autograd.function import Op
 from .._device import get_array_module
-from ._util import promote, sum_to_shape, is_tensor, check_same_device
+from ._util import promote, sum_to_shape, is_tensor, check_same_device, wrap
 
 __all__ = ["add", "sub", "mul", "div", "neg", "pow", "matmul", "true_divide", "floor_divide",
            "remainder", "fmod", "rsub", "mm", "bmm", "dot", "mv", "outer", "addmm", "multiply",
@@ -82,6 +82,8 @@ class Neg(Op):
 
 class PowScalar(Op):
     """out = a^p for a number p;  d/da = p * a^(p-1)"""
+    grad_fn_name = "PowBackward0"
+
     @staticmethod
     def forward(ctx, a, p):
         ctx.save_for_backward(a)
@@ -99,6 +101,8 @@ class PowScalar(Op):
 
 class Pow(Op):
     """out = a^b;  d/da = b * a^(b-1),  d/db = a^b * ln(a)"""
+    grad_fn_name = "PowBackward1"
+
     @staticmethod
     def forward(ctx, a, b):
         out = get_array_module(a).power(a, b)
@@ -121,6 +125,8 @@ class Pow(Op):
 
 class MatMul(Op):
     """out = a @ b (2-D or batched);  d/da = grad @ b^T,  d/db = a^T @ grad"""
+    grad_fn_name = "MmBackward0"
+
     @staticmethod
     def forward(ctx, a, b):
         ctx.save_for_backward(a if ctx.needs_input_grad[1] else None, b if ctx.needs_input_grad[0] else None)
@@ -211,8 +217,7 @@ def floor_divide(input, other):
     if a.dtype.is_floating_point:
         return (a / b).floor()
     xp = get_array_module(a._data)
-    from .._tensor import Tensor
-    return Tensor._make(xp.floor_divide(a._data, b._data if is_tensor(b) else b))
+    return wrap(xp.floor_divide(a._data, b._data if is_tensor(b) else b))
 
 
 def remainder(input, other):
@@ -223,8 +228,7 @@ def remainder(input, other):
         a = _scalar_like(a, b)
     if a.dtype.is_floating_point:
         return a - (a / b).floor() * b
-    from .._tensor import Tensor
-    return Tensor._make(get_array_module(a._data).remainder(a._data, b._data if is_tensor(b) else b))
+    return wrap(get_array_module(a._data).remainder(a._data, b._data if is_tensor(b) else b))
 
 
 def fmod(input, other):
@@ -232,8 +236,7 @@ def fmod(input, other):
     a, b = promote(input, other)
     if a.dtype.is_floating_point:
         return a - (a / b).trunc() * b
-    from .._tensor import Tensor
-    return Tensor._make(get_array_module(a._data).fmod(a._data, b._data if is_tensor(b) else b))
+    return wrap(get_array_module(a._data).fmod(a._data, b._data if is_tensor(b) else b))
 
 
 def neg(input):
@@ -270,7 +273,8 @@ def matmul(input, other):
         raise RuntimeError("both arguments to matmul need to be at least 1D, but they are "
                            f"{input.dim()}D and {other.dim()}D")
     if input.dtype is not other.dtype:
-        raise RuntimeError(f"expected m1 and m2 to have the same dtype, but got: {input.dtype} != {other.dtype}")
+        raise RuntimeError(f"expected m1 and m2 to have the same dtype, but got: {_c_type_name(input.dtype)} != "
+                           f"{_c_type_name(other.dtype)}")
     k1 = input.shape[-1]
     k2 = other.shape[-2] if other.dim() > 1 else other.shape[0]
     if k1 != k2:
@@ -290,6 +294,13 @@ def matmul(input, other):
     if other.dim() == 1:
         return MatMul.apply(input, other.unsqueeze(-1)).squeeze(-1)
     return MatMul.apply(input, other)
+
+
+def _c_type_name(d):
+    """The C++ name PyTorch's messages use for a dtype (float, double, long int, ...)."""
+    return {"float32": "float", "float64": "double", "float16": "c10::Half", "bfloat16": "c10::BFloat16",
+            "int64": "long int", "int32": "int", "int16": "short int", "int8": "signed char",
+            "uint8": "unsigned char", "bool": "bool"}[d.name]
 
 
 def mm(input, mat2):

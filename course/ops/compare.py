@@ -6,7 +6,7 @@ import collections
 
 from ..autograd.function import Op
 from .._device import get_array_module
-from ._util import promote, is_tensor, check_same_device, sum_to_shape, norm_dim
+from ._util import return_type, promote, is_tensor, check_same_device, sum_to_shape, norm_dim, wrap
 
 __all__ = ["eq", "ne", "lt", "le", "gt", "ge", "maximum", "minimum", "isnan", "isinf", "isfinite",
            "logical_and", "logical_or", "logical_not", "logical_xor", "bitwise_not", "bitwise_and",
@@ -14,8 +14,9 @@ __all__ = ["eq", "ne", "lt", "le", "gt", "ge", "maximum", "minimum", "isnan", "i
            "greater", "less", "greater_equal", "less_equal", "not_equal", "fmax", "fmin", "unique",
            "isposinf", "isneginf", "searchsorted", "bucketize", "kthvalue"]
 
-return_types_sort = collections.namedtuple("sort", ["values", "indices"])
-return_types_topk = collections.namedtuple("topk", ["values", "indices"])
+return_types_sort = return_type("sort")
+return_types_topk = return_type("topk")
+return_types_kthvalue = return_type("kthvalue")
 
 
 def _raw(x):
@@ -23,11 +24,13 @@ def _raw(x):
 
 
 def _compare(fname, a, b):
-    from .._tensor import Tensor
+    if is_tensor(a) and isinstance(b, (int, float)) and a._data.dtype.kind == "f":
+        xp = get_array_module(a._data)            # the common case: float tensor (op) number
+        return wrap(getattr(xp, fname)(a._data, b))
     check_same_device(fname, a, b)
     a, b = promote(a, b)
     xp = get_array_module(_raw(a)) if is_tensor(a) else get_array_module(_raw(b))
-    return Tensor._make(xp.asarray(getattr(xp, fname)(_raw(a), _raw(b))))
+    return wrap(xp.asarray(getattr(xp, fname)(_raw(a), _raw(b))))
 
 
 def eq(input, other):
@@ -70,17 +73,15 @@ def logical_xor(input, other):
 
 
 def logical_not(input):
-    from .._tensor import Tensor
-    return Tensor._make(get_array_module(input._data).logical_not(input._data))
+    return wrap(get_array_module(input._data).logical_not(input._data))
 
 
 def _bitwise(fname, a, b):
-    from .._tensor import Tensor
     if (is_tensor(a) and a.dtype.is_floating_point) or (is_tensor(b) and b.dtype.is_floating_point):
         raise RuntimeError(f'"{fname}_cpu" not implemented for \'Float\'')
     a, b = promote(a, b)
     xp = get_array_module(_raw(a))
-    return Tensor._make(xp.asarray(getattr(xp, fname)(_raw(a), _raw(b))))
+    return wrap(xp.asarray(getattr(xp, fname)(_raw(a), _raw(b))))
 
 
 def bitwise_and(input, other):
@@ -96,20 +97,17 @@ def bitwise_xor(input, other):
 
 
 def bitwise_not(input):
-    from .._tensor import Tensor
     if input.dtype.is_floating_point:
         raise TypeError("~ (bitwise_not) is only supported for integer and bool tensors")
-    return Tensor._make(get_array_module(input._data).invert(input._data))
+    return wrap(get_array_module(input._data).invert(input._data))
 
 
 def isnan(input):
-    from .._tensor import Tensor
-    return Tensor._make(get_array_module(input._data).isnan(input._data))
+    return wrap(get_array_module(input._data).isnan(input._data))
 
 
 def isinf(input):
-    from .._tensor import Tensor
-    return Tensor._make(get_array_module(input._data).isinf(input._data))
+    return wrap(get_array_module(input._data).isinf(input._data))
 
 
 def isposinf(input):
@@ -121,8 +119,7 @@ def isneginf(input):
 
 
 def isfinite(input):
-    from .._tensor import Tensor
-    return Tensor._make(get_array_module(input._data).isfinite(input._data))
+    return wrap(get_array_module(input._data).isfinite(input._data))
 
 
 def equal(input, other):
@@ -131,9 +128,8 @@ def equal(input, other):
 
 
 def isclose(input, other, rtol=1e-05, atol=1e-08, equal_nan=False):
-    from .._tensor import Tensor
     xp = get_array_module(input._data)
-    return Tensor._make(xp.isclose(input._data, _raw(other), rtol=rtol, atol=atol, equal_nan=equal_nan))
+    return wrap(xp.isclose(input._data, _raw(other), rtol=rtol, atol=atol, equal_nan=equal_nan))
 
 
 def allclose(input, other, rtol=1e-05, atol=1e-08, equal_nan=False):
@@ -182,14 +178,13 @@ fmax, fmin = maximum, minimum
 
 def sort(input, dim=-1, descending=False, stable=False):
     """Sorted values and the indices they came from (the gradient follows the values back)."""
-    from .._tensor import Tensor
     d = norm_dim(dim, input.dim())
     xp = get_array_module(input._data)
     key = -input._data if descending and input.dtype.kind != "bool" else input._data
     idx = xp.argsort(key, axis=d, kind="stable")
     if descending and input.dtype.kind == "bool":
         idx = xp.flip(xp.argsort(input._data, axis=d, kind="stable"), axis=d)
-    idx_t = Tensor._make(idx.astype("int64"))
+    idx_t = wrap(idx.astype("int64"))
     return return_types_sort(input.gather(d, idx_t) if input.dim() else input.clone(), idx_t)
 
 
@@ -211,29 +206,27 @@ def kthvalue(input, k, dim=-1, keepdim=False):
     v, i = values.select(d, k - 1), indices.select(d, k - 1)
     if keepdim:
         v, i = v.unsqueeze(d), i.unsqueeze(d)
-    return return_types_sort(v, i)
+    return return_types_kthvalue(v, i)
 
 
 def unique(input, sorted=True, return_inverse=False, return_counts=False, dim=None):
-    from .._tensor import Tensor
     xp = get_array_module(input._data)
     res = xp.unique(input._data, return_inverse=return_inverse, return_counts=return_counts, axis=dim)
     if not (return_inverse or return_counts):
-        return Tensor._make(res)
-    out = [Tensor._make(res[0])]
+        return wrap(res)
+    out = [wrap(res[0])]
     k = 1
     if return_inverse:
-        out.append(Tensor._make(res[k].reshape(input.shape).astype("int64")))
+        out.append(wrap(res[k].reshape(input.shape).astype("int64")))
         k += 1
     if return_counts:
-        out.append(Tensor._make(res[k].astype("int64")))
+        out.append(wrap(res[k].astype("int64")))
     return tuple(out)
 
 
 def searchsorted(sorted_sequence, values, *, right=False):
-    from .._tensor import Tensor
     xp = get_array_module(sorted_sequence._data)
-    return Tensor._make(xp.searchsorted(sorted_sequence._data, _raw(values),
+    return wrap(xp.searchsorted(sorted_sequence._data, _raw(values),
                                         side="right" if right else "left").astype("int64"))
 
 

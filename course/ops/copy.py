@@ -1,5 +1,6 @@
 """Copies and dtype conversions: clone, contiguous, to(dtype). The gradient passes straight through."""
 from ..autograd.function import Op
+from ._util import wrap
 from .._device import get_array_module, to_device, device_of
 
 __all__ = ["clone", "cast", "to_device_op"]
@@ -18,6 +19,8 @@ class Clone(Op):
 
 class Cast(Op):
     """y = x converted to another dtype;  the gradient is converted back to x's dtype"""
+    grad_fn_name = "ToCopyBackward0"
+
     @staticmethod
     def forward(ctx, x, np_dtype):
         ctx.dtype = x.dtype
@@ -49,9 +52,8 @@ def cast(input, dtype):
     """input as ``dtype`` (returns input itself when it already has it, like Tensor.to)."""
     if input.dtype is dtype:
         return input
-    if input.requires_grad and not dtype.is_floating_point:
-        from .._tensor import Tensor
-        return Tensor._make(input._data.astype(dtype.np))     # ints carry no gradient
+    if not input.requires_grad or not dtype.is_floating_point:
+        return wrap(input._data.astype(dtype.np))     # nothing to record (ints carry no gradient)
     return Cast.apply(input, dtype.np)
 
 

@@ -5,7 +5,7 @@ zero tensor (``IndexAdd``), adding up where an index repeats; and the other way 
 """
 from ..autograd.function import Op
 from .._device import get_array_module
-from ._util import norm_dim, sum_to_shape, is_tensor, promote, check_same_device
+from ._util import norm_dim, sum_to_shape, is_tensor, promote, check_same_device, wrap
 
 __all__ = ["index", "index_put", "where", "masked_fill", "gather", "scatter", "scatter_add", "index_select",
            "masked_select", "take", "scatter_into_zeros", "nonzero", "take_along_dim", "select"]
@@ -29,9 +29,13 @@ class Index(Op):
         return IndexAdd.apply(grad, ctx.shape, ctx.idx)
 
 
-class View(Index):
-    """Index with ints and slices only: y shares x's memory"""
+class Slice(Index):
+    """Index with slices only (no ints): y shares x's memory"""
     is_view = True
+
+
+class Select(Slice):
+    """Index with ints (and maybe slices): y shares x's memory"""
 
 
 class IndexAdd(Op):
@@ -83,12 +87,15 @@ class Where(Op):
 
     @staticmethod
     def backward(ctx, grad):
-        from .._tensor import Tensor
-        cond = Tensor._make(ctx.cond)
+        cond = wrap(ctx.cond)
         zero = grad.new_zeros(())
         return (None,
                 sum_to_shape(Where.apply(cond, grad, zero), ctx.shapes[0]) if ctx.needs_input_grad[1] else None,
                 sum_to_shape(Where.apply(cond, zero, grad), ctx.shapes[1]) if ctx.needs_input_grad[2] else None)
+
+
+class MaskedFill(Where):
+    """Where with a fixed value: y = value where mask else x"""
 
 
 class Gather(Op):
@@ -132,11 +139,10 @@ def scatter_into_zeros(g, dim, idx, shape):
 
 def _to_index(idx):
     """Turn tensors inside an index into arrays (bool masks stay masks); lists become arrays."""
-    from .._tensor import Tensor
     items = idx if isinstance(idx, tuple) else (idx,)
     out = []
     for i in items:
-        if isinstance(i, Tensor):
+        if is_tensor(i):
             if i.dtype.is_floating_point:
                 raise IndexError("tensors used as indices must be long, int, byte or bool tensors")
             out.append(i._data if i.dim() > 0 or i.dtype.kind == "bool" else int(i._data))
@@ -172,7 +178,10 @@ def index(input, idx):
     idx = _to_index(idx)
     _check_bounds(input, idx)
     if _is_basic(idx):
-        return View.apply(input, idx)
+        items = idx if isinstance(idx, tuple) else (idx,)
+        if any(isinstance(i, int) for i in items):
+            return Select.apply(input, idx)
+        return Slice.apply(input, idx)
     try:
         return Index.apply(input, idx)
     except IndexError as e:
@@ -230,7 +239,7 @@ def masked_fill(input, mask, value):
     if tuple(mshape) != tuple(input.shape):
         raise RuntimeError(f"The size of tensor a ({input.shape[-1]}) must match the size of tensor b "
                            f"({mask.shape[-1]}) at non-singleton dimension {input.dim() - 1}")
-    return Where.apply(mask._data, _fill_value(value, input), input)
+    return MaskedFill.apply(mask._data, _fill_value(value, input), input)
 
 
 def _fill_value(value, input):
@@ -273,7 +282,6 @@ def scatter_add(input, dim, index, src):
 
 def scatter(input, dim, index, src=None, value=None, *, reduce=None):
     """input with src (or a value) written at positions index along dim (no gradient to the index)."""
-    from .._tensor import Tensor
     d = norm_dim(dim, input.dim())
     xp = get_array_module(input._data)
     out = input._data.copy()
@@ -282,7 +290,7 @@ def scatter(input, dim, index, src=None, value=None, *, reduce=None):
         out[full] = value if src is None else src
     else:
         out[full] = src._data[tuple(slice(0, s) for s in index.shape)]
-    return Tensor._make(out)
+    return wrap(out)
 
 
 def index_select(input, dim, index):
@@ -302,9 +310,8 @@ def take(input, index):
 
 
 def nonzero(input, *, as_tuple=False):
-    from .._tensor import Tensor
     xp = get_array_module(input._data)
     idx = xp.nonzero(input._data)
     if as_tuple:
-        return tuple(Tensor._make(i.astype("int64")) for i in idx)
-    return Tensor._make(xp.stack(idx, axis=1).astype("int64") if idx else xp.zeros((0, 0), dtype="int64"))
+        return tuple(wrap(i.astype("int64")) for i in idx)
+    return wrap(xp.stack(idx, axis=1).astype("int64") if idx else xp.zeros((0, 0), dtype="int64"))

@@ -1,24 +1,25 @@
 """Reductions over dims (sum, mean, max, ...). Backward spreads the gradient back over the reduced dims."""
+import builtins
 import collections
 
 from ..autograd.function import Op
 from .._device import get_array_module
 from .. import _dtype
-from ._util import norm_dims, norm_dim, as_float
+from ._util import return_type, norm_dims, norm_dim, as_float, wrap, is_tensor
 
 __all__ = ["sum", "mean", "prod", "max", "min", "amax", "amin", "argmax", "argmin", "var", "std",
            "norm", "logsumexp", "all", "any", "cumsum", "var_mean", "std_mean", "count_nonzero", "median",
            "aminmax", "nansum"]
 
-return_types_max = collections.namedtuple("max", ["values", "indices"])
-return_types_min = collections.namedtuple("min", ["values", "indices"])
+return_types_max = return_type("max")
+return_types_min = return_type("min")
+return_types_median = return_type("median")
 
 
 def _expand_back(grad, shape, dims, keepdim):
-    """Broadcast a reduced gradient back to the input's ``shape``: re-insert the reduced dims, expand."""
+    """Broadcast a reduced gradient back to the input's ``shape``: put back the reduced dims (as size 1), expand."""
     if not keepdim:
-        for d in dims:
-            grad = grad.unsqueeze(d)
+        grad = grad.reshape(tuple(1 if i in dims else n for i, n in enumerate(shape)))
     return grad.expand(shape)
 
 
@@ -76,22 +77,23 @@ class Prod(Op):
     @staticmethod
     def backward(ctx, grad):
         x, = ctx.saved_tensors
-        g = _expand_back(grad, x.shape, ctx.dims, ctx.keepdim)
-        (d,) = ctx.dims if len(ctx.dims) == 1 else (None,)
-        if d is None:                                    # all dims: flatten and use dim 0
-            flat = x.reshape(-1)
-            return g * _prod_others(flat, 0).reshape(x.shape)
-        return g * _prod_others(x, d)
+        if x.dim() == 0 or not ctx.dims:
+            return grad
+        return _expand_back(grad, x.shape, ctx.dims, ctx.keepdim) * _prod_others(x, ctx.dims)
 
 
-def _prod_others(x, d):
-    """For each element, the product of all other elements along dim d (exclusive cumulative products)."""
-    from .shape import cat, flip
-    from .._creation import ones_like
-    one = ones_like(x.narrow(d, 0, 1))
-    left = cat([one, cumprod(x, d).narrow(d, 0, x.shape[d] - 1)], d)
-    right = flip(cat([one, cumprod(flip(x, (d,)), d).narrow(d, 0, x.shape[d] - 1)], d), (d,))
-    return left * right
+def _prod_others(x, dims):
+    """For each element, the product of the other elements it was multiplied with, without dividing (so
+    zeros are fine): in an n x n grid, row i is x with x_i replaced by 1; the product of row i is the answer."""
+    from .index import where
+    kept = [d for d in range(x.dim()) if d not in dims]
+    order = kept + list(dims)                                  # the reduced dims last ...
+    flat = x.permute(*order).reshape(*[x.shape[d] for d in kept], -1)      # ... merged into one of size n
+    n = flat.shape[-1]
+    diagonal = wrap(get_array_module(x._data).eye(n, dtype=bool))
+    others = where(diagonal, 1.0, flat.unsqueeze(-2)).prod(-1)
+    inverse = [order.index(d) for d in range(x.dim())]
+    return others.reshape(*[x.shape[d] for d in order]).permute(*inverse)
 
 
 class CumSum(Op):
@@ -107,21 +109,6 @@ class CumSum(Op):
         return flip(flip(grad, (ctx.dim,)).cumsum(ctx.dim), (ctx.dim,))
 
 
-class CumProd(Op):
-    """y_i = x_1 * ... * x_i along dim (used by prod's backward; no second derivative)"""
-    @staticmethod
-    def forward(ctx, x, dim):
-        return get_array_module(x).cumprod(x, axis=dim)
-
-    @staticmethod
-    def backward(ctx, grad):
-        raise RuntimeError("cumprod's backward is not implemented in course")
-
-
-def cumprod(x, dim):
-    return CumProd.apply(x, norm_dim(dim, x.dim()))
-
-
 class MaxAll(Op):
     """y = max (or min) of all elements;  the gradient is shared evenly among the elements equal to y"""
     @staticmethod
@@ -131,6 +118,7 @@ class MaxAll(Op):
                                "Specify the reduction dim with the 'dim' argument.")
         y = getattr(get_array_module(x), fname)(x)
         ctx.save_for_backward(x, y)
+        ctx._name = fname.capitalize() + "Backward1"
         return y
 
     @staticmethod
@@ -149,6 +137,7 @@ class MaxDim(Op):
         idx = xp.expand_dims(idx, dim)
         values = xp.take_along_axis(x, idx, axis=dim)
         ctx.shape, ctx.dim, ctx.keepdim, ctx.idx = x.shape, dim, keepdim, idx
+        ctx._name = fname.capitalize() + "Backward0"
         if not keepdim:
             values, idx = values.squeeze(dim), idx.squeeze(dim)
         ctx.indices = idx
@@ -168,6 +157,7 @@ class AMax(Op):
         y = getattr(get_array_module(x), fname)(x, axis=dims, keepdims=True)
         ctx.save_for_backward(x, y)
         ctx.dims, ctx.keepdim = dims, keepdim
+        ctx._name = fname.capitalize() + "Backward0"
         return y if keepdim else y.squeeze(dims)
 
     @staticmethod
@@ -231,8 +221,7 @@ def cumsum(input, dim, *, dtype=None):
 
 
 def _max_min(fname, input, dim, keepdim, other):
-    from .._tensor import Tensor
-    if isinstance(dim, Tensor):                         # max(a, b): elementwise
+    if is_tensor(dim):                         # max(a, b): elementwise
         from .compare import maximum, minimum
         return (maximum if fname == "max" else minimum)(input, dim)
     if other is not None:
@@ -244,12 +233,12 @@ def _max_min(fname, input, dim, keepdim, other):
     if input.dim() == 0:
         values = input.clone()
         return (return_types_max if fname == "max" else return_types_min)(
-            values, Tensor._make(get_array_module(input._data).zeros((), dtype="int64")))
+            values, wrap(get_array_module(input._data).zeros((), dtype="int64")))
     if input.shape[d] == 0:
         raise IndexError(f"{fname}(): Expected reduction dim {d} to have non-zero size.")
     values = MaxDim.apply(input, d, keepdim, fname)
     node = values.grad_fn
-    indices = Tensor._make(node.indices if node is not None else _indices(input, d, keepdim, fname))
+    indices = wrap(node.indices if node is not None else _indices(input, d, keepdim, fname))
     return (return_types_max if fname == "max" else return_types_min)(values, indices)
 
 
@@ -283,38 +272,81 @@ def amin(input, dim=(), keepdim=False):
 
 
 def argmax(input, dim=None, keepdim=False):
-    from .._tensor import Tensor
     xp = get_array_module(input._data)
     if dim is None:
         out = xp.asarray(xp.argmax(input._data))
-        return Tensor._make(out.reshape((1,) * input.dim()) if keepdim else out.astype("int64"))
-    return Tensor._make(_indices(input, norm_dim(dim, input.dim()), keepdim, "max").astype("int64"))
+        return wrap(out.reshape((1,) * input.dim()) if keepdim else out.astype("int64"))
+    return wrap(_indices(input, norm_dim(dim, input.dim()), keepdim, "max").astype("int64"))
 
 
 def argmin(input, dim=None, keepdim=False):
-    from .._tensor import Tensor
     xp = get_array_module(input._data)
     if dim is None:
         out = xp.asarray(xp.argmin(input._data))
-        return Tensor._make(out.reshape((1,) * input.dim()) if keepdim else out.astype("int64"))
-    return Tensor._make(_indices(input, norm_dim(dim, input.dim()), keepdim, "min").astype("int64"))
+        return wrap(out.reshape((1,) * input.dim()) if keepdim else out.astype("int64"))
+    return wrap(_indices(input, norm_dim(dim, input.dim()), keepdim, "min").astype("int64"))
+
+
+class Var(Op):
+    """v = sum((x - mean)^2) / (n - correction) over dims;  dv/dx = 2 (x - mean) / (n - correction)"""
+    @staticmethod
+    def forward(ctx, x, dims, correction, keepdim):
+        ctx.save_for_backward(x)
+        ctx.dims, ctx.correction, ctx.keepdim = dims, correction, keepdim
+        return get_array_module(x).var(x, axis=dims, ddof=correction, keepdims=keepdim).astype(x.dtype, copy=False)
+
+    @staticmethod
+    def backward(ctx, grad):
+        x, = ctx.saved_tensors
+        centered = x - x.mean(ctx.dims, keepdim=True)
+        return _expand_back(grad, x.shape, ctx.dims, ctx.keepdim) * centered * (2 / _dof(x, ctx))
+
+
+class Std(Op):
+    """s = sqrt(var);  ds/dx = (x - mean) / ((n - correction) s)"""
+    @staticmethod
+    def forward(ctx, x, dims, correction, keepdim):
+        s = get_array_module(x).std(x, axis=dims, ddof=correction, keepdims=keepdim).astype(x.dtype, copy=False)
+        ctx.save_for_backward(x, s)
+        ctx.dims, ctx.correction, ctx.keepdim = dims, correction, keepdim
+        return s
+
+    @staticmethod
+    def backward(ctx, grad):
+        x, s = ctx.saved_tensors
+        centered = x - x.mean(ctx.dims, keepdim=True)
+        g = _expand_back(grad / s, x.shape, ctx.dims, ctx.keepdim)
+        return g * centered / _dof(x, ctx)
+
+
+def _dof(x, ctx):
+    """n - correction: the divisor of var and std (n = number of elements reduced)."""
+    n = 1
+    for d in ctx.dims:
+        n *= x.shape[d]
+    return builtins.max(n - ctx.correction, 0)
+
+
+def _correction(unbiased, correction):
+    if correction is None:
+        return 1 if unbiased is None or unbiased else 0
+    return correction
 
 
 def var(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
     """Variance: mean squared deviation, divided by n - correction (1 by default: Bessel's correction)."""
-    if correction is None:
-        correction = 1 if unbiased is None or unbiased else 0
+    if isinstance(unbiased, int) and not isinstance(unbiased, bool) and dim is None:
+        dim, unbiased = unbiased, None                  # var(x, 0): the dim given positionally
     input = as_float(input)
-    dims = _dims_arg(input, dim)
-    n = 1
-    for d in dims:
-        n *= input.shape[d]
-    centered = input - input.mean(dims, keepdim=True)
-    return (centered * centered).sum(dims, keepdim=keepdim) / max(n - correction, 0)
+    return Var.apply(input, _dims_arg(input, dim), _correction(unbiased, correction), keepdim)
 
 
 def std(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
-    return var(input, dim, unbiased, keepdim, correction=correction).sqrt()
+    """Standard deviation: the square root of ``var`` (same arguments)."""
+    if isinstance(unbiased, int) and not isinstance(unbiased, bool) and dim is None:
+        dim, unbiased = unbiased, None
+    input = as_float(input)
+    return Std.apply(input, _dims_arg(input, dim), _correction(unbiased, correction), keepdim)
 
 
 def var_mean(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
@@ -325,11 +357,30 @@ def std_mean(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
     return std(input, dim, unbiased, keepdim, correction=correction), mean(as_float(input), dim, keepdim)
 
 
+class Norm2(Op):
+    """y = sqrt(sum x^2) over dims (the Euclidean norm);  dy/dx = x / y  (0 where y = 0, as in PyTorch)"""
+    grad_fn_name = "LinalgVectorNormBackward0"
+
+    @staticmethod
+    def forward(ctx, x, dims, keepdim):
+        xp = get_array_module(x)
+        y = xp.sqrt(xp.sum(x * x, axis=dims, keepdims=keepdim)).astype(x.dtype, copy=False)
+        ctx.save_for_backward(x, y)
+        ctx.dims, ctx.keepdim = dims, keepdim
+        return y
+
+    @staticmethod
+    def backward(ctx, grad):
+        x, y = ctx.saved_tensors
+        scale = (grad / y).masked_fill(y == 0, 0)
+        return _expand_back(scale, x.shape, ctx.dims, ctx.keepdim) * x
+
+
 def norm(input, p="fro", dim=None, keepdim=False, dtype=None):
     """Vector p-norm over dims: (sum |x|^p)^(1/p); 'fro' and 2 are the Euclidean norm."""
-    input = as_float(input)
+    input = as_float(input) if dtype is None else input.to(_dtype.to_dtype(dtype))
     if p in ("fro", 2, 2.0):
-        return (input * input).sum(dim, keepdim=keepdim).sqrt()
+        return Norm2.apply(input, _dims_arg(input, dim), keepdim)
     if p in (float("inf"), "inf"):
         return input.abs().amax(dim if dim is not None else (), keepdim)
     if p in (float("-inf"),):
@@ -341,26 +392,47 @@ def norm(input, p="fro", dim=None, keepdim=False, dtype=None):
     return (input.abs() ** p).sum(dim, keepdim=keepdim) ** (1.0 / p)
 
 
+class LogSumExp(Op):
+    grad_fn_name = "LogsumexpBackward0"
+    """y = log(sum(exp(x))) over dims;  dy/dx = exp(x - y) (the softmax of x)
+
+    Computed as m + log(sum(exp(x - m))) with m the largest x, so that exp never overflows.
+    """
+    @staticmethod
+    def forward(ctx, x, dims, keepdim):
+        xp = get_array_module(x)
+        m = xp.max(x, axis=dims, keepdims=True)
+        m = xp.where(xp.isfinite(m), m, 0)                  # all -inf (or inf) along dims: no shift
+        y = xp.log(xp.sum(xp.exp(x - m), axis=dims, keepdims=True)) + m
+        if not keepdim:
+            y = y.reshape(tuple(n for i, n in enumerate(x.shape) if i not in dims))
+        ctx.dims, ctx.keepdim = dims, keepdim
+        ctx.save_for_backward(x, y)
+        return y
+
+    @staticmethod
+    def backward(ctx, grad):
+        x, y = ctx.saved_tensors
+        if not ctx.keepdim:                                 # give y and grad their size-1 dims back
+            kept = tuple(1 if i in ctx.dims else n for i, n in enumerate(x.shape))
+            y, grad = y.reshape(kept), grad.reshape(kept)
+        return grad * (x - y).exp()                         # broadcasting spreads them over the dims
+
+
 def logsumexp(input, dim, keepdim=False):
-    """log(sum(exp(x))) computed stably: m + log(sum(exp(x - m))) with m the max (no overflow)."""
+    """log(sum(exp(x))) over dim, computed without overflow (see ``LogSumExp``)."""
     input = as_float(input)
-    dims = _dims_arg(input, dim)
-    m = input.detach().amax(dims, keepdim=True)
-    m = m.masked_fill(m.isinf(), 0)
-    out = (input - m).exp().sum(dims, keepdim=True).log() + m
-    return out if keepdim else out.squeeze(dims)
+    return LogSumExp.apply(input, _dims_arg(input, dim), keepdim)
 
 
 def all(input, dim=None, keepdim=False):
-    from .._tensor import Tensor
     xp = get_array_module(input._data)
-    return Tensor._make(xp.asarray(xp.all(input._data, axis=dim, keepdims=keepdim)))
+    return wrap(xp.asarray(xp.all(input._data, axis=dim, keepdims=keepdim)))
 
 
 def any(input, dim=None, keepdim=False):
-    from .._tensor import Tensor
     xp = get_array_module(input._data)
-    return Tensor._make(xp.asarray(xp.any(input._data, axis=dim, keepdims=keepdim)))
+    return wrap(xp.asarray(xp.any(input._data, axis=dim, keepdims=keepdim)))
 
 
 def count_nonzero(input, dim=None):
@@ -369,18 +441,17 @@ def count_nonzero(input, dim=None):
 
 def median(input, dim=None, keepdim=False):
     """The lower median (PyTorch's choice for even counts); along dim returns (values, indices)."""
-    from .._tensor import Tensor
     if dim is None:
         flat = input.reshape(-1)
         k = (flat.numel() - 1) // 2
-        order = Tensor._make(get_array_module(flat._data).argsort(flat._data, kind="stable"))
+        order = wrap(get_array_module(flat._data).argsort(flat._data, kind="stable"))
         return flat[order[k]]
     d = norm_dim(dim, input.dim())
     xp = get_array_module(input._data)
     k = (input.shape[d] - 1) // 2
     order = xp.argsort(input._data, axis=d, kind="stable")
     idx = xp.take(order, [k], axis=d)
-    values = input.gather(d, Tensor._make(idx))
+    values = input.gather(d, wrap(idx))
     if not keepdim:
         values, idx = values.squeeze(d), idx.squeeze(d)
-    return return_types_min(values, Tensor._make(idx))
+    return return_types_median(values, wrap(idx))

@@ -7,7 +7,7 @@ import math
 
 from ..autograd.function import Op
 from .._device import get_array_module
-from ._util import norm_dim, sum_to_shape, check_same_device, promote
+from ._util import norm_dim, sum_to_shape, check_same_device, promote, wrap
 
 __all__ = ["reshape", "view", "transpose", "permute", "expand", "squeeze", "unsqueeze", "flatten",
            "cat", "concat", "concatenate", "stack", "split", "chunk", "unbind", "repeat", "flip", "t",
@@ -59,6 +59,14 @@ class View(Op):
         return grad.reshape(ctx.shape)
 
 
+class Unsqueeze(View):
+    """View that adds a size-1 dim"""
+
+
+class Squeeze(View):
+    """View that drops size-1 dims"""
+
+
 class Reshape(Op):
     """y = x with another shape, copied only if x's memory layout requires it"""
     @staticmethod
@@ -86,6 +94,14 @@ class Permute(Op):
         for i, d in enumerate(ctx.dims):
             inverse[d] = i
         return grad.permute(*inverse)
+
+
+class Transpose(Permute):
+    """Permute that swaps two dims"""
+
+
+class T(Permute):
+    """Permute of a matrix: rows become columns"""
 
 
 class Expand(Op):
@@ -117,6 +133,10 @@ class Cat(Op):
             pieces.append(grad.narrow(ctx.dim, start, n))
             start += n
         return tuple(pieces)
+
+
+class Stack(Cat):
+    """Cat of tensors that each got a new size-1 dim first"""
 
 
 class Flip(Op):
@@ -184,17 +204,16 @@ def view(input, *shape):
 
 
 def _view_dtype(input, d):
-    from .._tensor import Tensor
     if d.itemsize != input.dtype.itemsize:
         raise RuntimeError("view(dtype) with a different element size is not supported in course")
-    out = Tensor._make(input._data.view(d.np))
+    out = wrap(input._data.view(d.np))
     out._version, out._base = input._version, input
     return out
 
 
 def reshape(input, *shape):
     shape = _infer_shape(_shape_args(shape), input.numel())
-    if _is_viewable(input._data, shape):
+    if input._data.flags.c_contiguous or _is_viewable(input._data, shape):
         return View.apply(input, shape)
     return Reshape.apply(input, shape)
 
@@ -244,7 +263,7 @@ def transpose(input, dim0, dim1):
     d0, d1 = norm_dim(dim0, n), norm_dim(dim1, n)
     dims = list(range(n))
     dims[d0], dims[d1] = dims[d1], dims[d0]
-    return Permute.apply(input, tuple(dims))
+    return Transpose.apply(input, tuple(dims))
 
 
 swapaxes = swapdims = transpose
@@ -253,7 +272,7 @@ swapaxes = swapdims = transpose
 def t(input):
     if input.dim() > 2:
         raise RuntimeError(f"t() expects a tensor with <= 2 dimensions, but self is {input.dim()}D")
-    return transpose(input, 0, 1) if input.dim() == 2 else input.view(input.shape)
+    return T.apply(input, (1, 0)) if input.dim() == 2 else input.view(input.shape)
 
 
 def movedim(input, source, destination):
@@ -310,13 +329,13 @@ def squeeze(input, dim=None):
     else:
         dims = {norm_dim(d, input.dim()) for d in ((dim,) if isinstance(dim, int) else dim)}
         shape = tuple(s for i, s in enumerate(input.shape) if not (i in dims and s == 1))
-    return View.apply(input, shape)
+    return Squeeze.apply(input, shape)
 
 
 def unsqueeze(input, dim):
     d = norm_dim(dim, input.dim() + 1)
     shape = input.shape[:d] + (1,) + input.shape[d:]
-    return View.apply(input, shape)
+    return Unsqueeze.apply(input, shape)
 
 
 def cat(tensors, dim=0, *, out=None):
@@ -357,7 +376,8 @@ def stack(tensors, dim=0, *, out=None):
             raise RuntimeError(f"stack expects each tensor to be equal size, but got {list(tensors[0].shape)} at "
                                f"entry 0 and {list(x.shape)} at entry {i}")
     d = norm_dim(dim, tensors[0].dim() + 1)
-    return cat([x.unsqueeze(d) for x in tensors], d)
+    tensors = promote(*[x.unsqueeze(d) for x in tensors])
+    return Stack.apply(d, *tensors)
 
 
 def hstack(tensors):

@@ -1,7 +1,7 @@
 """Elementwise functions of one tensor. Each docstring gives f and its derivative f'."""
 from ..autograd.function import Op
 from .._device import get_array_module
-from ._util import as_float, is_tensor
+from ._util import as_float, is_tensor, wrap
 
 __all__ = ["exp", "log", "log2", "log10", "log1p", "expm1", "sqrt", "rsqrt", "abs", "sin", "cos", "tan",
            "tanh", "sigmoid", "relu", "sign", "floor", "ceil", "round", "trunc", "clamp", "clip",
@@ -177,6 +177,8 @@ class Relu(Op):
 
 class Clamp(Op):
     """y = min(max(x, lo), hi);  y' = 1 inside [lo, hi], else 0"""
+    grad_fn_name = "ClampBackward1"
+
     @staticmethod
     def forward(ctx, x, lo, hi):
         ctx.save_for_backward(x)
@@ -277,6 +279,7 @@ class Piecewise(Op):
     @staticmethod
     def forward(ctx, x, fname):
         xp = get_array_module(x)
+        ctx._name = fname.capitalize() + "Backward0"
         return getattr(xp, fname)(x).astype(x.dtype, copy=False)
 
     @staticmethod
@@ -432,8 +435,7 @@ def frac(input):
 
 
 def signbit(input):
-    from .._tensor import Tensor
-    return Tensor._make(get_array_module(input._data).signbit(input._data))
+    return wrap(get_array_module(input._data).signbit(input._data))
 
 
 def clamp(input, min=None, max=None):
@@ -457,6 +459,5 @@ clip = clamp
 
 
 def nan_to_num(input, nan=0.0, posinf=None, neginf=None):
-    from .._tensor import Tensor
     xp = get_array_module(input._data)
-    return Tensor._make(xp.nan_to_num(input._data, nan=nan, posinf=posinf, neginf=neginf))
+    return wrap(xp.nan_to_num(input._data, nan=nan, posinf=posinf, neginf=neginf))
