@@ -58,7 +58,7 @@ class Slow(Dataset):
         return 4
 
     def __getitem__(self, i):
-        time.sleep(3)
+        time.sleep(1)
         return i
 
 
@@ -351,6 +351,6 @@ def test_persistent_workers_two_epochs():
 
 
 def test_timeout():
-    loader = DataLoader(Slow(), batch_size=1, num_workers=1, timeout=0.5)
-    with pytest.raises(RuntimeError, match=r"DataLoader timed out after 0.5 seconds"):
+    loader = DataLoader(Slow(), batch_size=1, num_workers=1, timeout=0.2)
+    with pytest.raises(RuntimeError, match=r"DataLoader timed out after 0.2 seconds"):
         next(iter(loader))
