@@ -31,22 +31,23 @@ def _flatten_data(data):
 
 
 def _infer_dtype(data):
-    """PyTorch's rule: any float -> default float dtype, else any int -> int64, else bool."""
-    kinds = set()
+    """PyTorch's rule: Python floats give the default float dtype, ints int64, bools bool; numpy numbers keep
+    their own dtype; a mix takes the promoted dtype of its elements."""
+    found = []
 
     def walk(x):
         if isinstance(x, (list, tuple)):
             for y in x:
                 walk(y)
-        elif isinstance(x, np.ndarray):
-            kinds.add(_dtype.from_numpy_dtype(x.dtype).kind)
+        elif isinstance(x, (np.ndarray, np.generic)):
+            found.append(_dtype.from_numpy_dtype(x.dtype))
         else:
-            kinds.add(_dtype.scalar_kind(x))
+            found.append(_dtype.default_for_kind(_dtype.scalar_kind(x)))
     walk(data)
-    for kind in ("float", "int", "bool"):
-        if kind in kinds:
-            return _dtype.default_for_kind(kind)
-    return _dtype.get_default_dtype()      # an empty list: float
+    result = None
+    for d in found:
+        result = d if result is None else _dtype.promote_types(result, d)
+    return result or _dtype.get_default_dtype()          # an empty list: float
 
 
 def tensor(data, *, dtype=None, device=None, requires_grad=False, pin_memory=False):
@@ -57,7 +58,7 @@ def tensor(data, *, dtype=None, device=None, requires_grad=False, pin_memory=Fal
         array = data.detach()._data.copy()
         if device is None:
             device = data.device
-    elif isinstance(data, np.ndarray):
+    elif isinstance(data, (np.ndarray, np.generic)):
         array = np.array(data, copy=True)
         if dtype is None:
             dtype = _dtype.from_numpy_dtype(array.dtype)
@@ -189,7 +190,8 @@ def randint_like(input, low=0, high=None, *, dtype=None, device=None, requires_g
 
 def _scalar_like(value, like):
     """A 0-dim tensor holding ``value`` with the dtype and device of ``like``."""
-    return _make(np.asarray(value, dtype=like.dtype.np), None, like.device if like.device != CPU else None)
+    value = np.array(value).astype(like.dtype.np)        # (astype wraps 300 into int8 as PyTorch does)
+    return _make(value, None, like.device if like.device != CPU else None)
 
 
 def arange(start=0, end=None, step=1, *, out=None, dtype=None, layout=None, device=None, requires_grad=False):

@@ -582,6 +582,8 @@ class Tensor:
             raise RuntimeError("course does not support in-place changes to a view of a tensor that requires grad "
                                "(its base would not see them); use an out-of-place op such as torch.where or "
                                "torch.cat instead.")
+        if recording:
+            result.grad_fn._keep_old_values(self)
         self._data[...] = result._data
         self._version.value += 1
         if recording:

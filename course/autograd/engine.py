@@ -10,6 +10,8 @@
 """
 import heapq
 
+import numpy as np
+
 from . import function
 from .function import AccumulateGrad, _edge
 from .grad_mode import _Mode
@@ -145,6 +147,8 @@ def run_backward(outputs, grad_outputs, retain_graph, create_graph, inputs=None,
     heapq.heapify(ready)
     was_enabled = _Mode.enabled
     _Mode.enabled = create_graph                  # the backward ops are recorded only for create_graph
+    quiet = np.errstate(all="ignore")             # 0 * inf and friends give nan silently, as in PyTorch
+    quiet.__enter__()
     try:
         while ready:
             node = heapq.heappop(ready)[1]
@@ -192,6 +196,7 @@ def run_backward(outputs, grad_outputs, retain_graph, create_graph, inputs=None,
                 if left == 0:
                     heapq.heappush(ready, (-nxt.seq, nxt))
     finally:
+        quiet.__exit__(None, None, None)
         _Mode.enabled = was_enabled
 
     if inputs and not accumulate:

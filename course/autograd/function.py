@@ -107,6 +107,17 @@ class Node:
                 "op (add_, x += ..., x[...] = ...) changed it after it was used; use the out-of-place form "
                 "(x = x + ...) or .clone() it first.")
 
+    def _keep_old_values(self, tensor):
+        """``tensor`` is about to be overwritten in place by the op this node recorded: if the node saved it
+        for backward, keep a copy of its current numbers (in the same place of the graph) instead."""
+        old = None
+        for s in self._saved or ():
+            if s is not None and s.tensor is tensor:
+                if old is None:
+                    old = Tensor._make(tensor._data.copy(), tensor.requires_grad, tensor.grad_fn,
+                                       output_nr=tensor._output_nr)
+                s.tensor, s.version, s.expected = old, old._version, 0
+
     def _free(self):
         self._saved = None
         self._freed = True
@@ -191,7 +202,7 @@ class Function:
                 if any(o is a for a in args):               # returned an input unchanged: give a new tensor
                     o = Tensor._make(o._data, version=o._version)
                 results.append(o)
-            _record(ctx, args, args, results, lambda a: a)
+            _record(ctx, args, args, results, results)
             ctx.strict = True
             ctx.input_shapes = [tuple(a.shape) for a in args if isinstance(a, Tensor)]
             ctx.output_meta = [(tuple(o.shape), o.dtype, o.device) for o in results]
@@ -217,37 +228,34 @@ class Op(Function):
             ctx.needs_input_grad = tuple([isinstance(a, Tensor) and a.requires_grad for a in args])
             record = True in ctx.needs_input_grad
         arrays = [a._data if isinstance(a, Tensor) else a for a in args]
-        out = Tensor._make(cls.forward(ctx, *arrays, **kwargs))
+        result = cls.forward(ctx, *arrays, **kwargs)
+        out = Tensor._make(result)          # (a numpy scalar from a 0-dim input becomes a 0-dim array here)
         if cls.is_view:
             base = args[0]
             out._base = base._base if base._base is not None else base
             out._version = base._version
         if record:
-            _record(ctx, args, arrays, (out,), _data_of)
+            _record(ctx, args, arrays, (out,), (result,))
             out.requires_grad, out.grad_fn = True, ctx
         return out
 
 
-def _data_of(t):
-    return t._data
-
-
-def _record(ctx, args, forward_args, outputs, raw):
+def _record(ctx, args, forward_args, outputs, returned):
     """Link ``ctx`` into the graph: where each tensor input came from, and what backward will read."""
     ctx.tensor_positions = tuple(i for i, a in enumerate(args) if isinstance(a, Tensor))
     ctx.next_functions = tuple(_edge(args[i]) for i in ctx.tensor_positions)
     saved = []
     for item in ctx._to_save:
-        saved.append(_save_one(ctx, item, args, forward_args, outputs, raw))
+        saved.append(_save_one(ctx, item, args, forward_args, outputs, returned))
     ctx._saved = saved
     ctx._to_save = ()
 
 
-def _save_one(ctx, item, args, forward_args, outputs, raw):
+def _save_one(ctx, item, args, forward_args, outputs, returned):
     if item is None:
         return None
     for i, o in enumerate(outputs):                         # the output: kept as an array, no cycle
-        if item is o or item is raw(o):
+        if item is o or item is o._data or item is returned[i]:
             return _Saved(array=o._data, version=o._version, output_nr=i)
     for a, fa in zip(args, forward_args):                   # an input: kept as the tensor itself
         if isinstance(a, Tensor) and (item is fa or item is a):

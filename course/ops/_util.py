@@ -1,11 +1,18 @@
 """Small helpers the ops share: dtype promotion of operands, dim normalisation, gradient un-broadcasting."""
 import collections
 
+import numpy as np
+
 from .._device import get_array_module, _CudaBackend
 from .. import _dtype
 
 
 Tensor = None          # filled in by course/_tensor.py (it imports the ops, so the ops cannot import it)
+
+
+def quiet():
+    """numpy warns about log(0), 1/0, overflow...; PyTorch quietly gives inf or nan, and so do we."""
+    return np.errstate(all="ignore")
 
 
 def is_tensor(x):
@@ -49,6 +56,18 @@ def check_same_device(op, *tensors):
         if d != devs[0]:
             raise RuntimeError(f"Expected all tensors to be on the same device, but found at least two devices, "
                                f"{devs[0]} and {d}! (when checking argument for {op})")
+
+
+def broadcast_error(shape_a, shape_b):
+    """PyTorch's error for two shapes that do not broadcast, naming the first dim (from the right) that clashes."""
+    a, b = tuple(shape_a), tuple(shape_b)
+    n = max(len(a), len(b))
+    a, b = (1,) * (n - len(a)) + a, (1,) * (n - len(b)) + b
+    for i in reversed(range(n)):
+        if a[i] != b[i] and a[i] != 1 and b[i] != 1:
+            return RuntimeError(f"The size of tensor a ({a[i]}) must match the size of tensor b ({b[i]}) at "
+                                f"non-singleton dimension {i}")
+    return RuntimeError(f"shapes {list(shape_a)} and {list(shape_b)} cannot be broadcast together")
 
 
 def norm_dim(dim, ndim, op="op"):

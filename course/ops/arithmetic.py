@@ -4,7 +4,7 @@ When an input was broadcast, its gradient is summed back to its own shape (``sum
 """
 from ..autograd.function import Op
 from .._device import get_array_module
-from ._util import promote, sum_to_shape, is_tensor, check_same_device, wrap
+from ._util import broadcast_error, quiet, promote, sum_to_shape, is_tensor, check_same_device, wrap
 
 __all__ = ["add", "sub", "mul", "div", "neg", "pow", "matmul", "true_divide", "floor_divide",
            "remainder", "fmod", "rsub", "mm", "bmm", "dot", "mv", "outer", "addmm", "multiply",
@@ -59,7 +59,8 @@ class Div(Op):
     def forward(ctx, a, b):
         ctx.save_for_backward(a if ctx.needs_input_grad[1] else None, b)
         ctx.shapes = (getattr(a, "shape", ()), getattr(b, "shape", ()))
-        return a / b
+        with quiet():
+            return a / b
 
     @staticmethod
     def backward(ctx, grad):
@@ -88,7 +89,8 @@ class PowScalar(Op):
     def forward(ctx, a, p):
         ctx.save_for_backward(a)
         ctx.p = p
-        return a ** p
+        with quiet():
+            return (a ** p).astype(a.dtype, copy=False)     # (numpy would make bfloat16 ** 2.5 a float32)
 
     @staticmethod
     def backward(ctx, grad):
@@ -105,7 +107,8 @@ class Pow(Op):
 
     @staticmethod
     def forward(ctx, a, b):
-        out = get_array_module(a).power(a, b)
+        with quiet():
+            out = get_array_module(a).power(a, b)
         ctx.save_for_backward(a, b, out)
         ctx.shapes = (a.shape, b.shape)
         return out
@@ -118,7 +121,8 @@ class Pow(Op):
         if ctx.needs_input_grad[0]:
             ga = sum_to_shape(grad * b * a ** (b - 1), sa)
         if ctx.needs_input_grad[1]:
-            log_a = a.log().masked_fill((a == 0) & (b >= 0), 0.0)   # 0^b: no contribution, as in PyTorch
+            from .index import where
+            log_a = where((a == 0) & (b >= 0), 0.0, a.log())      # 0^b: no contribution, as in PyTorch
             gb = sum_to_shape(grad * out * log_a, sb)
         return ga, gb
 
@@ -144,11 +148,29 @@ class MatMul(Op):
 
 def _binary(op, a, b):
     check_same_device(op.__name__.lower(), a, b)
-    a, b = promote(a, b)
+    return _apply(op, *promote(a, b))
+
+
+def _apply(op, a, b):
+    """op.apply(a, b) for operands of the result dtype already, at least one a tensor."""
     if not is_tensor(a):                          # scalar (+) tensor: keep the tensor first
         from .._creation import _scalar_like
         a = _scalar_like(a, b)
-    return op.apply(a, b)
+    elif not is_tensor(b) and a._data.dtype.kind != "f":
+        # numpy keeps a float tensor's dtype with a Python number, but not bfloat16's, and it refuses int8 + 300
+        from .._creation import _scalar_like
+        b = _scalar_like(b, a)
+    try:
+        return op.apply(a, b)
+    except ValueError:
+        shape_b = b.shape if is_tensor(b) else ()
+        if not _broadcastable(a.shape, shape_b):
+            raise broadcast_error(a.shape, shape_b) from None
+        raise
+
+
+def _broadcastable(shape_a, shape_b):
+    return all(x == y or x == 1 or y == 1 for x, y in zip(reversed(shape_a), reversed(shape_b)))
 
 
 def add(input, other, *, alpha=1, out=None):
@@ -176,20 +198,17 @@ def mul(input, other, *, out=None):
 def div(input, other, *, rounding_mode=None, out=None):
     """True division (ints give floats); rounding_mode 'trunc' or 'floor' rounds the quotient."""
     if rounding_mode is None:
-        a, b = promote(input, other)
+        check_same_device("div", input, other)
         from .unary import as_float_pair
-        a, b = as_float_pair(a, b)
-        if not is_tensor(a):
-            from .._creation import _scalar_like
-            a = _scalar_like(a, b)
-        return _out(Div.apply(a, b), out)
+        a, b = as_float_pair(*promote(input, other))
+        return _out(_apply(Div, a, b), out)
     q = _binary(Div, input, other) if _is_float(input, other) else None
     if rounding_mode == "floor":
         return _out(floor_divide(input, other) if q is None else q.floor(), out)
     if rounding_mode == "trunc":
         return _out((true_divide(input, other).trunc().to(_dtype_of(input, other))) if q is None else q.trunc(),
                     out)
-    raise ValueError(f"div expected rounding_mode to be one of None, 'trunc', or 'floor' but found "
+    raise RuntimeError(f"div expected rounding_mode to be one of None, 'trunc', or 'floor' but found "
                      f"'{rounding_mode}'")
 
 
@@ -216,8 +235,11 @@ def floor_divide(input, other):
         a = _scalar_like(a, b)
     if a.dtype.is_floating_point:
         return (a / b).floor()
+    if not is_tensor(b):
+        from .._creation import _scalar_like
+        b = _scalar_like(b, a)
     xp = get_array_module(a._data)
-    return wrap(xp.floor_divide(a._data, b._data if is_tensor(b) else b))
+    return wrap(xp.floor_divide(a._data, b._data))
 
 
 def remainder(input, other):

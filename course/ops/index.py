@@ -5,7 +5,7 @@ zero tensor (``IndexAdd``), adding up where an index repeats; and the other way 
 """
 from ..autograd.function import Op
 from .._device import get_array_module
-from ._util import norm_dim, sum_to_shape, is_tensor, promote, check_same_device, wrap
+from ._util import broadcast_error, norm_dim, sum_to_shape, is_tensor, promote, check_same_device, wrap
 
 __all__ = ["index", "index_put", "where", "masked_fill", "gather", "scatter", "scatter_add", "index_select",
            "masked_select", "take", "scatter_into_zeros", "nonzero", "take_along_dim", "select"]
@@ -149,6 +149,8 @@ def _to_index(idx):
         elif isinstance(i, (list,)):
             import numpy as np
             out.append(np.asarray(i))
+        elif hasattr(i, "shape") and hasattr(i, "dtype") and getattr(i, "ndim", 0) > 0:
+            out.append(i)                               # an index array already
         elif hasattr(i, "__index__") and not isinstance(i, (bool,)):
             out.append(int(i.__index__()))
         else:
@@ -235,10 +237,10 @@ def masked_fill(input, mask, value):
         if value.requires_grad:
             return where(mask, value.to(input.dtype), input)
         value = value.item()
-    mshape = get_array_module(mask._data).broadcast_shapes(mask.shape, input.shape)
-    if tuple(mshape) != tuple(input.shape):
-        raise RuntimeError(f"The size of tensor a ({input.shape[-1]}) must match the size of tensor b "
-                           f"({mask.shape[-1]}) at non-singleton dimension {input.dim() - 1}")
+    try:                            # (the result takes the broadcast shape; masked_fill_ checks it fits)
+        get_array_module(mask._data).broadcast_shapes(mask.shape, input.shape)
+    except ValueError:
+        raise broadcast_error(input.shape, mask.shape) from None
     return MaskedFill.apply(mask._data, _fill_value(value, input), input)
 
 
@@ -250,8 +252,8 @@ def _fill_value(value, input):
 def gather(input, dim, index, *, sparse_grad=False):
     """out[i][j] = input[i][index[i][j]] for dim=1 (and likewise for other dims)."""
     d = norm_dim(dim, input.dim())
-    if index.dtype.name != "int64":
-        raise RuntimeError("gather(): Expected dtype int64 for index")
+    if index.dtype.name not in ("int64", "int32"):
+        raise RuntimeError("gather(): Expected dtype int32/int64 for index")
     if index.dim() != input.dim():
         raise RuntimeError("Index tensor must have the same number of dimensions as input tensor")
     for k in range(input.dim()):

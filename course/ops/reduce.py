@@ -5,7 +5,7 @@ import collections
 from ..autograd.function import Op
 from .._device import get_array_module
 from .. import _dtype
-from ._util import return_type, norm_dims, norm_dim, as_float, wrap, is_tensor
+from ._util import quiet, return_type, norm_dims, norm_dim, as_float, wrap, is_tensor
 
 __all__ = ["sum", "mean", "prod", "max", "min", "amax", "amin", "argmax", "argmin", "var", "std",
            "norm", "logsumexp", "all", "any", "cumsum", "var_mean", "std_mean", "count_nonzero", "median",
@@ -101,7 +101,7 @@ class CumSum(Op):
     @staticmethod
     def forward(ctx, x, dim):
         ctx.dim = dim
-        return get_array_module(x).cumsum(x, axis=dim, dtype=x.dtype if x.dtype.kind == "f" else "int64")
+        return get_array_module(x).cumsum(x, axis=dim, dtype=x.dtype)     # (cumsum() made ints int64)
 
     @staticmethod
     def backward(ctx, grad):
@@ -293,7 +293,9 @@ class Var(Op):
     def forward(ctx, x, dims, correction, keepdim):
         ctx.save_for_backward(x)
         ctx.dims, ctx.correction, ctx.keepdim = dims, correction, keepdim
-        return get_array_module(x).var(x, axis=dims, ddof=correction, keepdims=keepdim).astype(x.dtype, copy=False)
+        with quiet():
+            return get_array_module(x).var(x, axis=dims, ddof=correction, keepdims=keepdim).astype(x.dtype,
+                                                                                                  copy=False)
 
     @staticmethod
     def backward(ctx, grad):
@@ -306,7 +308,9 @@ class Std(Op):
     """s = sqrt(var);  ds/dx = (x - mean) / ((n - correction) s)"""
     @staticmethod
     def forward(ctx, x, dims, correction, keepdim):
-        s = get_array_module(x).std(x, axis=dims, ddof=correction, keepdims=keepdim).astype(x.dtype, copy=False)
+        with quiet():
+            s = get_array_module(x).std(x, axis=dims, ddof=correction, keepdims=keepdim).astype(x.dtype,
+                                                                                                copy=False)
         ctx.save_for_backward(x, s)
         ctx.dims, ctx.correction, ctx.keepdim = dims, correction, keepdim
         return s
@@ -315,7 +319,7 @@ class Std(Op):
     def backward(ctx, grad):
         x, s = ctx.saved_tensors
         centered = x - x.mean(ctx.dims, keepdim=True)
-        g = _expand_back(grad / s, x.shape, ctx.dims, ctx.keepdim)
+        g = _expand_back((grad / s).masked_fill(s == 0, 0), x.shape, ctx.dims, ctx.keepdim)
         return g * centered / _dof(x, ctx)
 
 
@@ -403,7 +407,8 @@ class LogSumExp(Op):
         xp = get_array_module(x)
         m = xp.max(x, axis=dims, keepdims=True)
         m = xp.where(xp.isfinite(m), m, 0)                  # all -inf (or inf) along dims: no shift
-        y = xp.log(xp.sum(xp.exp(x - m), axis=dims, keepdims=True)) + m
+        with quiet():
+            y = xp.log(xp.sum(xp.exp(x - m), axis=dims, keepdims=True)) + m
         if not keepdim:
             y = y.reshape(tuple(n for i, n in enumerate(x.shape) if i not in dims))
         ctx.dims, ctx.keepdim = dims, keepdim

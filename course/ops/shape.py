@@ -342,7 +342,7 @@ def cat(tensors, dim=0, *, out=None):
     """Join tensors along an existing dim; all other dims must match."""
     tensors = list(tensors)
     if not tensors:
-        raise RuntimeError("torch.cat(): expected a non-empty list of Tensors")
+        raise ValueError("torch.cat(): expected a non-empty list of Tensors")
     check_same_device("cat", *tensors)
     # PyTorch skips legacy empty 1-D tensors of shape (0,)
     tensors = [t for t in tensors if not (t.dim() == 1 and t.shape[0] == 0)] or tensors[:1]

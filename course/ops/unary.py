@@ -1,7 +1,7 @@
 """Elementwise functions of one tensor. Each docstring gives f and its derivative f'."""
 from ..autograd.function import Op
 from .._device import get_array_module
-from ._util import as_float, is_tensor, wrap
+from ._util import quiet, as_float, is_tensor, wrap
 
 __all__ = ["exp", "log", "log2", "log10", "log1p", "expm1", "sqrt", "rsqrt", "abs", "sin", "cos", "tan",
            "tanh", "sigmoid", "relu", "sign", "floor", "ceil", "round", "trunc", "clamp", "clip",
@@ -13,7 +13,8 @@ class Exp(Op):
     """y = e^x;  y' = e^x = y"""
     @staticmethod
     def forward(ctx, x):
-        y = get_array_module(x).exp(x)
+        with quiet():
+            y = get_array_module(x).exp(x)
         ctx.save_for_backward(y)
         return y
 
@@ -28,7 +29,8 @@ class Log(Op):
     @staticmethod
     def forward(ctx, x):
         ctx.save_for_backward(x)
-        return get_array_module(x).log(x)
+        with quiet():
+            return get_array_module(x).log(x)
 
     @staticmethod
     def backward(ctx, grad):
@@ -41,7 +43,8 @@ class Log1p(Op):
     @staticmethod
     def forward(ctx, x):
         ctx.save_for_backward(x)
-        return get_array_module(x).log1p(x)
+        with quiet():
+            return get_array_module(x).log1p(x)
 
     @staticmethod
     def backward(ctx, grad):
@@ -53,7 +56,8 @@ class Expm1(Op):
     """y = e^x - 1;  y' = e^x = y + 1"""
     @staticmethod
     def forward(ctx, x):
-        y = get_array_module(x).expm1(x)
+        with quiet():
+            y = get_array_module(x).expm1(x)
         ctx.save_for_backward(y)
         return y
 
@@ -67,7 +71,8 @@ class Sqrt(Op):
     """y = sqrt(x);  y' = 1 / (2 sqrt(x)) = 1 / (2y)"""
     @staticmethod
     def forward(ctx, x):
-        y = get_array_module(x).sqrt(x)
+        with quiet():
+            y = get_array_module(x).sqrt(x)
         ctx.save_for_backward(y)
         return y
 
@@ -214,7 +219,8 @@ class Asin(Op):
     @staticmethod
     def forward(ctx, x):
         ctx.save_for_backward(x)
-        return get_array_module(x).arcsin(x)
+        with quiet():
+            return get_array_module(x).arcsin(x)
 
     @staticmethod
     def backward(ctx, grad):
@@ -227,7 +233,8 @@ class Acos(Op):
     @staticmethod
     def forward(ctx, x):
         ctx.save_for_backward(x)
-        return get_array_module(x).arccos(x)
+        with quiet():
+            return get_array_module(x).arccos(x)
 
     @staticmethod
     def backward(ctx, grad):
@@ -450,8 +457,10 @@ def clamp(input, min=None, max=None):
         if max is not None:
             out = minimum(out, max)
         return out
-    if not input.dtype.is_floating_point and (isinstance(min, float) or isinstance(max, float)):
-        input = as_float(input)
+    from .._dtype import result_type
+    target = result_type(input, *[b for b in (min, max) if b is not None])   # bool.clamp(0, 1) is int64
+    if target is not input.dtype:
+        input = input.to(target)
     return Clamp.apply(input, min, max)
 
 
