@@ -490,6 +490,28 @@ class Tensor:
     def __rpow__(self, other):
         return ops.pow(other, self)
 
+    # x += y and friends change x in place (like add_), as in PyTorch
+    def __iadd__(self, other):
+        return self.add_(other)
+
+    def __isub__(self, other):
+        return self.sub_(other)
+
+    def __imul__(self, other):
+        return self.mul_(other)
+
+    def __itruediv__(self, other):
+        return self.div_(other)
+
+    def __ifloordiv__(self, other):
+        return self._inplace(ops.floor_divide(self, other))
+
+    def __imod__(self, other):
+        return self._inplace(ops.remainder(self, other))
+
+    def __ipow__(self, other):
+        return self.pow_(other)
+
     def __matmul__(self, other):
         return ops.matmul(self, other)
 
