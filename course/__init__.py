@@ -12,6 +12,8 @@ from ._tensor import Tensor, Size
 from ._creation import (tensor, as_tensor, from_numpy, zeros, ones, empty, full, zeros_like, ones_like,
                         empty_like, full_like, rand_like, randn_like, randint_like, arange, linspace, logspace,
                         eye, rand, randn, randint, randperm, normal, bernoulli, multinomial)
+from ._creation import (FloatTensor, DoubleTensor, HalfTensor, BFloat16Tensor, LongTensor, IntTensor,  # noqa: F401
+                        ShortTensor, CharTensor, ByteTensor, BoolTensor)
 from .random import manual_seed, seed, initial_seed, get_rng_state, set_rng_state, Generator, default_generator
 from .ops import *  # noqa: F401,F403
 from .ops import index as _index  # noqa: F401
@@ -59,7 +61,7 @@ def __getattr__(name):
     # heavier parts load on first use, so `import course` stays fast
     import importlib
     lazy = {"nn": ".nn", "optim": ".optim", "utils": ".utils", "amp": ".amp", "datasets": ".datasets",
-            "transforms": ".transforms", "i18n": ".i18n"}
+            "transforms": ".transforms", "i18n": ".i18n", "exercises": ".exercises"}
     if name in lazy:
         return importlib.import_module(lazy[name], __name__)
     if name in ("save", "load"):

@@ -289,3 +289,41 @@ def multinomial(input, num_samples, replacement=False, *, generator=None):
         out.append(_rng(generator).choice(len(p), size=num_samples, replace=replacement, p=p))
     res = np.array(out, dtype=np.int64)
     return Tensor._make(res.reshape(probs.shape[:-1] + (num_samples,)))
+
+
+class LegacyTensorType:
+    """``course.FloatTensor(2, 3)``, ``course.LongTensor([1, 2])``...: PyTorch's old typed constructors.
+
+    With sizes they give an uninitialised tensor, with data a copy in their dtype, with nothing an empty
+    tensor. ``isinstance(x, course.FloatTensor)`` checks the dtype.
+    """
+
+    def __init__(self, name, dtype):
+        self.__name__, self.dtype = name, dtype
+
+    def __call__(self, *args):
+        if not args:
+            return empty(0, dtype=self.dtype)
+        if all(isinstance(a, numbers.Integral) and not isinstance(a, bool) for a in args) or \
+                (len(args) == 1 and isinstance(args[0], tuple) and type(args[0]).__name__ == "Size"):
+            return empty(*args, dtype=self.dtype)
+        return tensor(args[0], dtype=self.dtype)
+
+    def __instancecheck__(self, obj):
+        from ._tensor import Tensor
+        return isinstance(obj, Tensor) and obj.dtype is self.dtype and obj.device == CPU
+
+    def __repr__(self):
+        return f"<class 'course.{self.__name__}'>"
+
+
+FloatTensor = LegacyTensorType("FloatTensor", _dtype.float32)
+DoubleTensor = LegacyTensorType("DoubleTensor", _dtype.float64)
+HalfTensor = LegacyTensorType("HalfTensor", _dtype.float16)
+BFloat16Tensor = LegacyTensorType("BFloat16Tensor", _dtype.bfloat16)
+LongTensor = LegacyTensorType("LongTensor", _dtype.int64)
+IntTensor = LegacyTensorType("IntTensor", _dtype.int32)
+ShortTensor = LegacyTensorType("ShortTensor", _dtype.int16)
+CharTensor = LegacyTensorType("CharTensor", _dtype.int8)
+ByteTensor = LegacyTensorType("ByteTensor", _dtype.uint8)
+BoolTensor = LegacyTensorType("BoolTensor", _dtype.bool_)
