@@ -150,6 +150,20 @@ def test_errors():
     o1, _ = _pair()
     s = ours_sched.OneCycleLR(o1, 1.0, total_steps=3)
     for _ in range(3):
+        o1.step()
         s.step()
     with pytest.raises(ValueError, match="Tried to step 4 times"):
         s.step()
+
+
+def test_warns_when_scheduler_steps_before_optimizer():
+    o1, _ = _pair()
+    sched = ours_sched.StepLR(o1, 2)
+    with pytest.warns(UserWarning, match="Detected call of `lr_scheduler.step\\(\\)` before `optimizer.step\\(\\)`"):
+        sched.step()
+    o2, _ = _pair()
+    sched = ours_sched.StepLR(o2, 2)
+    o2.step()
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        sched.step()

@@ -26,7 +26,7 @@ FILES = {
 
 
 class MNIST(Dataset):
-    """``MNIST(root=None, train=True, download=False, transform=None, target_transform=None)``.
+    """``MNIST(root=None, train=True, transform=None, target_transform=None, download=False)``.
 
     ``root=None`` reads the copy shipped with course. Otherwise ``root`` is a folder holding the four
     files (``.gz`` or already decompressed), directly or in ``root/MNIST/raw`` as torchvision keeps them;
@@ -38,7 +38,8 @@ class MNIST(Dataset):
                "8 - eight", "9 - nine"]
     mean, std = 0.1307, 0.3081            # of the training pixels scaled to [0, 1]: for Normalize
 
-    def __init__(self, root=None, train=True, download=False, transform=None, target_transform=None):
+    def __init__(self, root=None, train=True, transform=None, target_transform=None, download=False):
+        # (the argument order of torchvision.datasets.MNIST, so positional calls written for it work too)
         self.root = None if root is None else os.path.expanduser(str(root))
         self.train = train
         self.transform = transform

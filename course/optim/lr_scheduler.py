@@ -34,6 +34,7 @@ class LRScheduler:
                                    "scheduler with last_epoch >= 0.")
         self.base_lrs = [group["initial_lr"] for group in optimizer.param_groups]
         self.last_epoch = last_epoch
+        _watch_optimizer_step(optimizer)
         self._initial_step()
 
     def _initial_step(self):
@@ -59,6 +60,16 @@ class LRScheduler:
 
     def step(self, epoch=None):
         """Move to the next epoch and set the optimizer's rates for it (call after ``optimizer.step()``)."""
+        if self._step_count == 1:
+            if not hasattr(self.optimizer.step, "_wrapped_by_lr_sched"):
+                warnings.warn("Seems like `optimizer.step()` has been overridden after learning rate scheduler "
+                              "initialization. Please, make sure to call `optimizer.step()` before "
+                              "`lr_scheduler.step()`.", UserWarning, stacklevel=2)
+            elif not getattr(self.optimizer, "_opt_called", False):
+                warnings.warn("Detected call of `lr_scheduler.step()` before `optimizer.step()`. In PyTorch 1.1.0 and "
+                              "later, you should call them in the opposite order: `optimizer.step()` before "
+                              "`lr_scheduler.step()`.  Failure to do this will result in PyTorch skipping the first "
+                              "value of the learning rate schedule.", UserWarning, stacklevel=2)
         self._step_count += 1
         if epoch is not None:
             warnings.warn("The epoch parameter in `scheduler.step()` was not necessary and is being deprecated "
@@ -82,6 +93,20 @@ class LRScheduler:
 
 
 _LRScheduler = LRScheduler
+
+
+def _watch_optimizer_step(optimizer):
+    """Wrap ``optimizer.step`` (once) so it notes that it ran: step() warns if the scheduler steps first."""
+    if hasattr(optimizer.step, "_wrapped_by_lr_sched"):
+        return
+    step = optimizer.step
+
+    def wrapper(*args, **kwargs):
+        optimizer._opt_called = True
+        return step(*args, **kwargs)
+
+    wrapper._wrapped_by_lr_sched = True
+    optimizer.step = wrapper
 
 
 class LambdaLR(LRScheduler):
