@@ -1,0 +1,72 @@
+"""CI steps after the unit tests (run by ``python -m course.check_all``):
+
+1. ``python -m course.i18n check``: built notebooks up to date, code identical across languages,
+   catalogs complete;
+2. ``pytest --nbval`` (strict: every output compared) over the built notebooks, two workers, whole
+   notebooks per worker, with ``source/nbval_sanitize.cfg``.
+
+To add notebooks to the nbval run, add a line to NBVAL_SUITES: (name, globs, env). Solved notebooks run
+with COURSE_GRADING=1 (a check cell that fails raises, so nbval sees it); student notebooks without it
+(their check cells print "not done yet", which is their stored output). Suites with no notebook are skipped.
+"""
+import glob
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+SANITIZE = "source/nbval_sanitize.cfg"
+
+NBVAL_SUITES = [
+    ("student lessons", ["lessons/*/*.ipynb"], {"COURSE_GRADING": None}),
+    ("solved lessons", ["solutions/lessons/*/*.ipynb"], {"COURSE_GRADING": "1"}),
+    # the MNIST lab (issue 6): student notebooks and the solved English source
+    ("student labs", ["labs/*/*.ipynb"], {"COURSE_GRADING": None}),
+    ("solved lab", ["solutions/mnist/*.ipynb"], {"COURSE_GRADING": "1"}),
+]
+
+
+def run(cmd, env=None):
+    print("+", " ".join(cmd), flush=True)
+    return subprocess.call(cmd, cwd=ROOT, env=env)
+
+
+def nbval(name, globs, changes, jobs):
+    files = sorted({f for g in globs for f in glob.glob(str(ROOT / g))})
+    if not files:
+        print(f"nbval {name}: no notebooks yet, skipped", flush=True)
+        return 0
+    env = dict(os.environ)
+    env.pop("COURSE_TESTING", None)
+    env.setdefault("MPLBACKEND", "module://matplotlib_inline.backend_inline")
+    env["PYDEVD_DISABLE_FILE_VALIDATION"] = "1"
+    for k, v in changes.items():
+        if v is None:
+            env.pop(k, None)
+        else:
+            env[k] = v
+    cmd = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "--nbval", "--nbval-current-env",
+           "--nbval-cell-timeout=600", "-o", "testpaths=", "-o", "addopts="]
+    if (ROOT / SANITIZE).exists():
+        cmd += ["--nbval-sanitize-with", SANITIZE]
+    if jobs != "0":
+        cmd += ["-n", jobs, "--dist", "loadfile"]
+    cmd += [os.path.relpath(f, ROOT) for f in files]
+    print(f"nbval {name}: {len(files)} notebooks", flush=True)
+    return run(cmd, env)
+
+
+def main():
+    jobs = os.environ.get("COURSE_TEST_JOBS", "2")
+    if not glob.glob(str(ROOT / "source" / "lessons" / "*.ipynb")) and not glob.glob(str(ROOT / "solutions/mnist/*.ipynb")):
+        print("no source notebooks yet: i18n check and nbval skipped")
+        return 0
+    status = run([sys.executable, "-m", "course.i18n", "check"])
+    for name, globs, changes in NBVAL_SUITES:
+        status = nbval(name, globs, changes, jobs) or status
+    return status
+
+
+if __name__ == "__main__":
+    sys.exit(main())

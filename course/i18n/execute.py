@@ -1,0 +1,57 @@
+"""Run a notebook with nbclient (kernel ``python3``, in the notebook's folder, COURSE_GRADING unset)
+and carry the outputs of one notebook over to its translations (the code is identical, so are the outputs;
+only the check cells' feedback is re-rendered in the notebook's language)."""
+import contextlib
+import copy
+import os
+
+from nbclient import NotebookClient
+
+
+@contextlib.contextmanager
+def _environment(**changes):
+    saved = {k: os.environ.get(k) for k in changes}
+    try:
+        for k, v in changes.items():
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v
+        yield
+    finally:
+        for k, v in saved.items():
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v
+
+
+def run(nb, folder, timeout=600):
+    """Execute ``nb`` in place; raises nbclient's CellExecutionError when a cell fails."""
+    folder.mkdir(parents=True, exist_ok=True)
+    with _environment(COURSE_GRADING=None, COURSE_TESTING=None, PYDEVD_DISABLE_FILE_VALIDATION="1",
+                      MPLBACKEND="module://matplotlib_inline.backend_inline"):
+        client = NotebookClient(nb, timeout=timeout, kernel_name="python3", record_timing=False,
+                                resources={"metadata": {"path": str(folder)}})
+        client.execute()
+    nb.metadata["language_info"] = {"name": "python"}
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    return nb
+
+
+def copy_outputs(executed, target, lang):
+    """Give ``target``'s code cells the outputs of the cells with the same id in ``executed``."""
+    from course import exercises
+    by_id = {c.id: c for c in executed.cells if c.cell_type == "code"}
+    for cell in target.cells:
+        if cell.cell_type != "code":
+            continue
+        src = by_id.get(cell.id)
+        outputs = copy.deepcopy(src.outputs) if src is not None else []
+        for out in outputs:
+            meta = out.get("metadata", {}).get("course_exercise")
+            if meta and "data" in out:
+                out["data"]["text/plain"] = exercises.render(meta["messages"], lang)
+        cell.outputs = outputs
+        cell.execution_count = src.execution_count if src is not None else None
+    return target
