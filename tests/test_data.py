@@ -354,3 +354,25 @@ def test_timeout():
     loader = DataLoader(Slow(), batch_size=1, num_workers=1, timeout=0.2)
     with pytest.raises(RuntimeError, match=r"DataLoader timed out after 0.2 seconds"):
         next(iter(loader))
+
+
+class Dies(Squares):
+    def __getitem__(self, i):
+        if i == 5:
+            import os
+            os._exit(3)
+        return super().__getitem__(i)
+
+
+def test_dead_worker_is_reported():
+    with pytest.raises(RuntimeError, match=r"DataLoader worker \(pid\(s\) \d+\) exited unexpectedly"):
+        list(DataLoader(Dies(), batch_size=2, num_workers=2))
+
+
+def test_custom_sampler_and_batch_sampler():
+    ds = TensorDataset(course.arange(10) * 10)
+    assert [b[0].tolist() for b in DataLoader(ds, batch_size=2, sampler=[9, 0, 3])] == [[90, 0], [30]]
+    loader = DataLoader(ds, batch_sampler=[[1, 2, 3], [7]])
+    assert [b[0].tolist() for b in loader] == [[10, 20, 30], [70]] and len(loader) == 2
+    assert [b[0].tolist() for b in DataLoader(ds, batch_sampler=[[1, 2, 3], [7]], num_workers=2)] == \
+        [[10, 20, 30], [70]]
