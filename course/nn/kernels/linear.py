@@ -1,0 +1,28 @@
+"""Linear layer as one op: y = x W^T + b."""
+from ...autograd.function import Op
+
+
+class LinearOp(Op):
+    """y = x W^T + b;  dx = g W,  dW = g^T x,  db = sum of g over the batch (x flattened to 2-D)"""
+    @staticmethod
+    def forward(ctx, x, w, b):
+        need = ctx.needs_input_grad
+        ctx.save_for_backward(x if need[1] else None, w if need[0] else None)
+        x2 = x.reshape(-1, x.shape[-1]) if x.ndim != 2 else x
+        y = x2 @ w.T
+        if b is not None:
+            y += b
+        return y.reshape(x.shape[:-1] + (w.shape[0],)) if x.ndim != 2 else y
+
+    @staticmethod
+    def backward(ctx, grad):
+        x, w = ctx.saved_tensors
+        need = ctx.needs_input_grad
+        g2 = grad.reshape(-1, grad.shape[-1]) if grad.ndim != 2 else grad
+        gx = grad @ w if need[0] else None
+        gw = None
+        if need[1]:
+            x2 = x.reshape(-1, x.shape[-1]) if x.ndim != 2 else x
+            gw = g2.mT @ x2
+        gb = g2.sum(0) if need[2] else None
+        return gx, gw, gb
