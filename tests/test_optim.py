@@ -190,3 +190,41 @@ def test_step_bumps_version_so_autograd_notices():
     w.grad = course.ones(2)
     opt.step()
     assert w._version.value > before
+
+
+@pytest.mark.parametrize("name", ["SGD", "Adam", "AdamW", "RMSprop", "Adagrad"])
+def test_repr_matches_torch(name):
+    ours = getattr(optim, name)([course.zeros(2, requires_grad=True)], lr=0.1)
+    theirs = getattr(torch.optim, name)([torch.zeros(2, requires_grad=True)], lr=0.1)
+    assert repr(ours) == repr(theirs)
+
+
+from hypothesis import given, settings, strategies as st  # noqa: E402
+
+_unit = st.floats(0.0, 0.95)
+_HYPER = {
+    "SGD": st.fixed_dictionaries({"lr": st.floats(1e-3, 0.5), "momentum": _unit, "weight_decay": st.floats(0, 0.1),
+                                  "maximize": st.booleans()}),
+    "Adam": st.fixed_dictionaries({"lr": st.floats(1e-4, 0.1), "betas": st.tuples(_unit, st.floats(0.5, 0.999)),
+                                   "eps": st.floats(1e-8, 1e-3), "weight_decay": st.floats(0, 0.1),
+                                   "amsgrad": st.booleans()}),
+    "AdamW": st.fixed_dictionaries({"lr": st.floats(1e-4, 0.1), "weight_decay": st.floats(0, 0.5),
+                                    "amsgrad": st.booleans()}),
+    "RMSprop": st.fixed_dictionaries({"lr": st.floats(1e-4, 0.1), "alpha": st.floats(0.5, 0.999),
+                                      "momentum": _unit, "centered": st.booleans()}),
+    "Adagrad": st.fixed_dictionaries({"lr": st.floats(1e-3, 0.5), "lr_decay": st.floats(0, 0.1),
+                                      "initial_accumulator_value": st.floats(0, 1)}),
+}
+
+
+@settings(max_examples=25, deadline=None)
+@given(data=st.data(), name=st.sampled_from(sorted(_HYPER)), seed=st.integers(0, 2 ** 16))
+def test_random_hyperparameters_match_torch(data, name, seed):
+    kwargs = data.draw(_HYPER[name])
+    rng = np.random.default_rng(seed)
+    arrays = (rng.normal(size=(4, 3)), rng.normal(size=3), rng.normal(size=(8, 4)), rng.normal(size=(8, 3)))
+    ours, _ = _run(course, getattr(optim, name), kwargs, arrays, 4, course.float64)
+    theirs, _ = _run(torch, getattr(torch.optim, name), kwargs, arrays, 4, course.float64)
+    for (w1, b1), (w2, b2) in zip(ours, theirs):
+        np.testing.assert_allclose(w1, w2, rtol=1e-9, atol=1e-11)
+        np.testing.assert_allclose(b1, b2, rtol=1e-9, atol=1e-11)
