@@ -1,6 +1,6 @@
 """Copies and dtype conversions: clone, contiguous, to(dtype). The gradient passes straight through."""
 from ..autograd.function import Op
-from ._util import wrap
+from ._util import wrap, quiet
 from .._device import get_array_module, to_device, device_of
 
 __all__ = ["clone", "cast", "to_device_op"]
@@ -53,7 +53,8 @@ def cast(input, dtype):
     if input.dtype is dtype:
         return input
     if not input.requires_grad or not dtype.is_floating_point:
-        return wrap(input._data.astype(dtype.np))     # nothing to record (ints carry no gradient)
+        with quiet():                                   # overflow to inf when narrowing, silently as in PyTorch
+            return wrap(input._data.astype(dtype.np))   # nothing to record (ints carry no gradient)
     return Cast.apply(input, dtype.np)
 
 
