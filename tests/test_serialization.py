@@ -263,3 +263,43 @@ def test_load_refuses_tampered_archives(tmp_path):
         course.load(_tamper(good, {"checkpoint/structure.json": b"{not json"}))
     with pytest.raises(CheckpointError, match="format version '9'"):
         course.load(_tamper(good, {"checkpoint/version": b"9"}))
+
+
+def test_resume_nn_model_on_mnist_batches(tmp_path):
+    nn = pytest.importorskip("course.nn")
+    if not hasattr(nn, "Sequential"):
+        pytest.skip("course.nn.Sequential is not there yet")
+    from course.datasets import MNIST
+    from course.utils.data import DataLoader, Subset
+    data = Subset(MNIST(train=False), list(range(256)))
+
+    def make(seed):
+        course.manual_seed(seed)
+        model = nn.Sequential(nn.Flatten(), nn.Linear(784, 32), nn.ReLU(), nn.Linear(32, 10))
+        opt = optim.AdamW(model.parameters(), lr=3e-3)
+        return model, opt, optim.lr_scheduler.StepLR(opt, step_size=2, gamma=0.5)
+
+    def train(model, opt, sched, batches):
+        for x, y in batches:
+            opt.zero_grad()
+            loss = nn.functional.cross_entropy(model(x.float() / 255), y)
+            loss.backward()
+            opt.step()
+            sched.step()
+
+    course.manual_seed(0)
+    batches = list(DataLoader(data, batch_size=32, shuffle=True))
+    model, opt, sched = make(0)
+    train(model, opt, sched, batches[:3])
+    course.save({"model": model.state_dict(), "optimizer": opt.state_dict(), "scheduler": sched.state_dict()},
+                tmp_path / "checkpoint.course")
+    train(model, opt, sched, batches[3:])
+
+    model2, opt2, sched2 = make(1)
+    state = course.load(tmp_path / "checkpoint.course")
+    model2.load_state_dict(state["model"])
+    opt2.load_state_dict(state["optimizer"])
+    sched2.load_state_dict(state["scheduler"])
+    train(model2, opt2, sched2, batches[3:])
+    for (name, a), b in zip(model.state_dict().items(), model2.state_dict().values()):
+        assert a.numpy().tobytes() == b.numpy().tobytes(), name
