@@ -249,7 +249,7 @@ def _accumulate(var, g, create_graph, keep=False):
         var._grad = g if var._grad is None else var._grad + g
     elif var._grad is None:
         owns_memory = getattr(g._data, "base", None) is None
-        var._grad = g.detach() if keep and owns_memory else g.detach().clone()
+        var._grad = g.detach() if keep and owns_memory else function.Tensor._make(g._data.copy())
     else:
         var._grad._data += g._data
         var._grad._version.value += 1

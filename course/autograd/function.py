@@ -242,13 +242,12 @@ class Op(Function):
 
 def _record(ctx, args, forward_args, outputs, returned):
     """Link ``ctx`` into the graph: where each tensor input came from, and what backward will read."""
-    ctx.tensor_positions = tuple(i for i, a in enumerate(args) if isinstance(a, Tensor))
-    ctx.next_functions = tuple(_edge(args[i]) for i in ctx.tensor_positions)
-    saved = []
-    for item in ctx._to_save:
-        saved.append(_save_one(ctx, item, args, forward_args, outputs, returned))
-    ctx._saved = saved
-    ctx._to_save = ()
+    positions = [i for i, a in enumerate(args) if isinstance(a, Tensor)]
+    ctx.tensor_positions = tuple(positions)
+    ctx.next_functions = tuple([_edge(args[i]) for i in positions])
+    if ctx._to_save:
+        ctx._saved = [_save_one(ctx, item, args, forward_args, outputs, returned) for item in ctx._to_save]
+        ctx._to_save = ()
 
 
 def _save_one(ctx, item, args, forward_args, outputs, returned):

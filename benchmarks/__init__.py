@@ -1,0 +1,1 @@
+"""Benchmarks for course: ``python -m benchmarks`` runs every ``benchmarks/bench_*.py`` (its ``main()``)."""
