@@ -376,3 +376,34 @@ def test_custom_sampler_and_batch_sampler():
     assert [b[0].tolist() for b in loader] == [[10, 20, 30], [70]] and len(loader) == 2
     assert [b[0].tolist() for b in DataLoader(ds, batch_sampler=[[1, 2, 3], [7]], num_workers=2)] == \
         [[10, 20, 30], [70]]
+
+
+class _EagerSampler:
+    """A sampler that draws its permutation as soon as iter() is called (not lazily)."""
+
+    def __init__(self, n):
+        self.n = n
+
+    def __iter__(self):
+        return iter(course.randperm(self.n).tolist())
+
+    def __len__(self):
+        return self.n
+
+
+def test_eager_sampler_same_order_with_workers():
+    ds = TensorDataset(course.arange(12))
+    course.manual_seed(4)
+    plain = [b[0].tolist() for b in DataLoader(ds, batch_size=5, sampler=_EagerSampler(12))]
+    course.manual_seed(4)
+    workers = [b[0].tolist() for b in DataLoader(ds, batch_size=5, sampler=_EagerSampler(12), num_workers=2)]
+    assert plain == workers
+
+
+def test_persistent_workers_recover_after_an_error():
+    loader = DataLoader(Faulty(), batch_size=4, num_workers=2, persistent_workers=True)
+    with pytest.raises(ValueError, match="sample 13 is broken"):
+        list(loader)
+    with pytest.raises(ValueError, match="sample 13 is broken"):    # new workers, same error, no hang
+        list(loader)
+    loader._iterator._shutdown_workers()

@@ -148,7 +148,7 @@ class DataLoader:
             return _SingleProcessIter(self)
         if not self.persistent_workers:
             return _MultiProcessIter(self)
-        if self._iterator is None:
+        if self._iterator is None or self._iterator._shutdown:     # first epoch, or the workers were stopped
             self._iterator = _MultiProcessIter(self)
         else:
             self._iterator._reset(self)
@@ -225,7 +225,8 @@ class _MultiProcessIter(_BaseIter):
         self._reset(loader, first_iter=True)
 
     def _reset(self, loader, first_iter=False):
-        self._sampler_iter = iter(loader._index_sampler)
+        if not first_iter:                 # (the first epoch's sampler iterator was made in __init__)
+            self._sampler_iter = iter(loader._index_sampler)
         self._num_yielded = 0
         self._send_idx = 0                 # number of the next task to hand out
         self._rcvd_idx = 0                 # number of the next batch to yield
