@@ -13,7 +13,6 @@ from copy import deepcopy
 from itertools import chain
 
 from .._tensor import Tensor
-from ..autograd.grad_mode import no_grad
 
 
 class _RequiredParameter:
@@ -216,4 +215,4 @@ def _bump_version(*tensors):
         t._version.value += 1
 
 
-__all__ = ["Optimizer", "required", "no_grad"]
+__all__ = ["Optimizer", "required"]
