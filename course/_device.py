@@ -48,6 +48,9 @@ class _CudaBackend:
     """Set by course.cuda when CUDA (real or simulated) is first used: the array module and its helpers."""
     xp = None              # cupy, or course.cuda._sim when simulated
     array_type = ()        # the array class(es) of that module
+    device_index = None    # function(array) -> the GPU number it lives on
+    to_device = None       # function(array, index) -> a copy on GPU ``index``
+    asnumpy = None         # function(array) -> a numpy copy on the host
 
 
 def get_array_module(a):
@@ -60,7 +63,7 @@ def get_array_module(a):
 def device_of(a):
     """The device an array lives on."""
     if _CudaBackend.array_type and isinstance(a, _CudaBackend.array_type):
-        return device("cuda", _CudaBackend.xp.device_index(a))
+        return device("cuda", _CudaBackend.device_index(a))
     return CPU
 
 
@@ -70,7 +73,7 @@ def to_device(a, dev):
     if dev.type == "cpu":
         if get_array_module(a) is np:
             return a
-        return _CudaBackend.xp.asnumpy(a)
+        return _CudaBackend.asnumpy(a)
     from . import cuda
-    xp = cuda._backend()                     # raises a one-sentence error where CUDA is unavailable
-    return xp.to_device(a, 0 if dev.index is None else dev.index)
+    backend = cuda._backend()                # raises a one-sentence error where CUDA is unavailable
+    return backend.to_device(a, cuda.current_device() if dev.index is None else dev.index)
