@@ -407,3 +407,8 @@ def test_persistent_workers_recover_after_an_error():
     with pytest.raises(ValueError, match="sample 13 is broken"):    # new workers, same error, no hang
         list(loader)
     loader._iterator._shutdown_workers()
+
+
+def test_warns_about_too_many_workers():
+    with pytest.warns(UserWarning, match="This DataLoader will create 1000 worker processes in total"):
+        DataLoader(Squares(), num_workers=1000)

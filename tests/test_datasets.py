@@ -211,3 +211,10 @@ def test_download_uses_the_usual_mirrors(tmp_path, monkeypatch):
         MNIST(root=tmp_path, train=False, download=True)
     assert asked == ["https://ossci-datasets.s3.amazonaws.com/mnist/t10k-images-idx3-ubyte.gz",
                      "http://yann.lecun.com/exdb/mnist/t10k-images-idx3-ubyte.gz"]
+
+
+def test_old_attribute_names(test_split):
+    with pytest.warns(UserWarning, match="test_labels has been renamed targets"):
+        assert test_split.test_labels is test_split.targets
+    with pytest.warns(UserWarning, match="train_data has been renamed data"):
+        assert test_split.train_data is test_split.data

@@ -8,6 +8,7 @@ checks the header and the MD5 of the decompressed bytes, so a damaged file is re
     x, y = load_mnist(train=True)         # all images at once as float32 (N, 1, 28, 28) in [0, 1]
 """
 import os
+import warnings
 
 from .._tensor import Tensor
 from .idx import DatasetFileError, read_bytes, check_md5, parse_idx
@@ -49,6 +50,27 @@ class MNIST(Dataset):
             self.download()
         self.data = Tensor._make(self._load(f"{prefix}-images-idx3-ubyte"))
         self.targets = Tensor._make(self._load(f"{prefix}-labels-idx1-ubyte").astype("int64"))
+
+    # the names older tutorials use (torchvision renamed them too)
+    @property
+    def train_data(self):
+        warnings.warn("train_data has been renamed data")
+        return self.data
+
+    @property
+    def test_data(self):
+        warnings.warn("test_data has been renamed data")
+        return self.data
+
+    @property
+    def train_labels(self):
+        warnings.warn("train_labels has been renamed targets")
+        return self.targets
+
+    @property
+    def test_labels(self):
+        warnings.warn("test_labels has been renamed targets")
+        return self.targets
 
     @property
     def class_to_idx(self):

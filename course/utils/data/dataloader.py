@@ -10,9 +10,11 @@ result is the same as with ``num_workers=0``.
 """
 import itertools
 import multiprocessing
+import os
 import pickle
 import queue
 import time
+import warnings
 
 from ..._creation import randint
 from ...random import default_generator
@@ -112,6 +114,7 @@ class DataLoader:
         self.persistent_workers = persistent_workers
         self._iterator = None
         self._initialized = True
+        _check_worker_number(num_workers)
 
     @staticmethod
     def _check_context(context, num_workers):
@@ -161,6 +164,22 @@ class DataLoader:
                 length = length // self.batch_size if self.drop_last else -(-length // self.batch_size)
             return length
         return len(self._index_sampler)
+
+
+def _check_worker_number(num_workers):
+    """Warn (like PyTorch) when asking for more worker processes than this machine has CPUs for us."""
+    if num_workers == 0:
+        return
+    try:
+        cpus = len(os.sched_getaffinity(0))
+    except AttributeError:
+        cpus = os.cpu_count() or 1
+    if num_workers > cpus:
+        warnings.warn(f"This DataLoader will create {num_workers} worker processes in total. Our suggested max number "
+                      f"of worker in current system is {cpus}, which is smaller than what this DataLoader is going to "
+                      "create. Please be aware that excessive worker creation might get DataLoader running slow or "
+                      "even freeze, lower the worker number to avoid potential slowness/freeze if necessary.",
+                      UserWarning, stacklevel=3)
 
 
 class _BaseIter:
