@@ -231,6 +231,10 @@ def test_fast_path_is_fast():
     n = sum(len(b[1]) for b in DataLoader(ds, batch_size=64, shuffle=True))
     assert n == 60000
     assert time.perf_counter() - start < 5.0          # about 0.3 s; per-sample batching takes much longer
+    train, _ = random_split(ds, [55000, 5000])         # the usual train/validation split keeps the fast path
+    start = time.perf_counter()
+    assert sum(len(b[1]) for b in DataLoader(train, batch_size=64, shuffle=True)) == 55000
+    assert time.perf_counter() - start < 5.0
 
 
 def test_shuffle_reproducible_and_new_each_epoch():

@@ -94,8 +94,16 @@ class Subset(Dataset):
         fetch = getattr(self.dataset, "_fetch_collated", None)
         if fetch is None or type(self).__getitem__ is not Subset.__getitem__:
             return None
+        return fetch(self._index_array()[indices])
+
+    def _index_array(self):
+        """``indices`` as a numpy array, made once (again only if ``indices`` is replaced or changes length)."""
         import numpy as np
-        return fetch(np.asarray(self.indices)[indices])
+        cached = getattr(self, "_cached_indices", None)
+        if cached is None or cached[0] is not self.indices or len(cached[1]) != len(self.indices):
+            cached = (self.indices, np.asarray(self.indices, dtype=np.int64))
+            self._cached_indices = cached
+        return cached[1]
 
 
 class ConcatDataset(Dataset):
