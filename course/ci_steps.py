@@ -41,6 +41,8 @@ def nbval(name, globs, changes, jobs):
     env.pop("COURSE_TESTING", None)
     env.setdefault("MPLBACKEND", "module://matplotlib_inline.backend_inline")
     env["PYDEVD_DISABLE_FILE_VALIDATION"] = "1"
+    from course.i18n.execute import BLAS_ONE_THREAD      # same BLAS thread count as when outputs were stored
+    env.update(BLAS_ONE_THREAD)
     for k, v in changes.items():
         if v is None:
             env.pop(k, None)

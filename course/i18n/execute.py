@@ -7,6 +7,10 @@ import os
 
 from nbclient import NotebookClient
 
+# BLAS results depend on the thread count (the order of float additions), so notebooks run with one thread;
+# it is also much faster when several notebooks share a 2-core CI machine
+BLAS_ONE_THREAD = {"OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
+
 
 @contextlib.contextmanager
 def _environment(**changes):
@@ -29,8 +33,9 @@ def _environment(**changes):
 def run(nb, folder, timeout=600):
     """Execute ``nb`` in place; raises nbclient's CellExecutionError when a cell fails."""
     folder.mkdir(parents=True, exist_ok=True)
+    # one BLAS thread: float sums then come out the same on every machine (and as in nbval, see ci_steps)
     with _environment(COURSE_GRADING=None, COURSE_TESTING=None, PYDEVD_DISABLE_FILE_VALIDATION="1",
-                      MPLBACKEND="module://matplotlib_inline.backend_inline"):
+                      MPLBACKEND="module://matplotlib_inline.backend_inline", **BLAS_ONE_THREAD):
         client = NotebookClient(nb, timeout=timeout, kernel_name="python3", record_timing=False,
                                 resources={"metadata": {"path": str(folder)}})
         client.execute()
