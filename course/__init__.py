@@ -5,7 +5,7 @@
 __version__ = "0.1.0"
 
 from ._dtype import (dtype, bool_ as bool, uint8, int8, int16, int32, int64, float16, bfloat16, float32,
-                     float64, get_default_dtype, set_default_dtype, promote_types)
+                     float64, get_default_dtype, set_default_dtype, promote_types, finfo, iinfo)
 from ._dtype import result_type as _result_type
 from ._device import device
 from ._tensor import Tensor, Size
@@ -67,7 +67,7 @@ def __getattr__(name):
     if name in ("save", "load"):
         from . import serialization
         return getattr(serialization, name)
-    if name in ("autocast",):
+    if name in ("autocast", "is_autocast_enabled", "get_autocast_dtype"):
         from . import amp
-        return amp.autocast
+        return getattr(amp, name)
     raise AttributeError(f"module 'course' has no attribute '{name}'")

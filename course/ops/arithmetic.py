@@ -2,13 +2,17 @@
 
 When an input was broadcast, its gradient is summed back to its own shape (``sum_to_shape``).
 """
+import math
+
 from ..autograd.function import Op
 from .._device import get_array_module
+from .autocast_hook import lowp_matmul, maybe_autocast
 from ._util import broadcast_error, quiet, promote, sum_to_shape, is_tensor, check_same_device, wrap
 
 __all__ = ["add", "sub", "mul", "div", "neg", "pow", "matmul", "true_divide", "floor_divide",
            "remainder", "fmod", "rsub", "mm", "bmm", "dot", "mv", "outer", "addmm", "multiply",
-           "subtract", "divide", "square", "lerp"]
+           "subtract", "divide", "square", "lerp", "atan2", "arctan2", "hypot", "xlogy", "logaddexp",
+           "addcmul", "addcdiv", "deg2rad", "rad2deg"]
 
 
 class Add(Op):
@@ -135,7 +139,7 @@ class MatMul(Op):
     def forward(ctx, a, b):
         ctx.save_for_backward(a if ctx.needs_input_grad[1] else None, b if ctx.needs_input_grad[0] else None)
         ctx.shapes = (a.shape, b.shape)
-        return get_array_module(a).matmul(a, b)
+        return lowp_matmul(get_array_module(a), a, b)      # float16/bfloat16: float32 accumulation
 
     @staticmethod
     def backward(ctx, grad):
@@ -144,6 +148,24 @@ class MatMul(Op):
         ga = sum_to_shape(grad @ b.mT, sa) if ctx.needs_input_grad[0] else None
         gb = sum_to_shape(a.mT @ grad, sb) if ctx.needs_input_grad[1] else None
         return ga, gb
+
+
+class Atan2(Op):
+    """out = the angle of the point (b, a), i.e. atan(a / b) in the right quadrant;
+    d/da = b / (a^2 + b^2),  d/db = -a / (a^2 + b^2)"""
+    @staticmethod
+    def forward(ctx, a, b):
+        ctx.save_for_backward(a, b)
+        ctx.shapes = (a.shape, b.shape)
+        return get_array_module(a).arctan2(a, b)
+
+    @staticmethod
+    def backward(ctx, grad):
+        a, b = ctx.saved_tensors
+        sa, sb = ctx.shapes
+        r2 = a * a + b * b
+        return (sum_to_shape(grad * b / r2, sa) if ctx.needs_input_grad[0] else None,
+                sum_to_shape(-grad * a / r2, sb) if ctx.needs_input_grad[1] else None)
 
 
 def _binary(op, a, b):
@@ -278,9 +300,11 @@ def pow(input, exponent):
         a, = promote(input, exponent)[:1]
         if not a.dtype.is_floating_point and exponent < 0:
             raise RuntimeError("Integers to negative integer powers are not allowed.")
+        a, = maybe_autocast("pow", a)
         return PowScalar.apply(a, exponent)
     check_same_device("pow", input, exponent)
     a, b = promote(input, exponent)
+    a, b = maybe_autocast("pow", a, b)
     return Pow.apply(a, b)
 
 
@@ -371,3 +395,56 @@ def _out(result, out):
     out.resize_as_(result) if tuple(out.shape) != tuple(result.shape) else None
     out.copy_(result)
     return out
+
+
+def atan2(input, other):
+    """The angle (in radians) of the point (other, input): atan(input / other) in the right quadrant."""
+    from .unary import as_float_pair
+    check_same_device("atan2", input, other)
+    a, b = as_float_pair(*promote(input, other))
+    if not is_tensor(b):
+        from .._creation import _scalar_like
+        b = _scalar_like(b, a)
+    if not is_tensor(a):
+        from .._creation import _scalar_like
+        a = _scalar_like(a, b)
+    return Atan2.apply(a, b)
+
+
+arctan2 = atan2
+
+
+def hypot(input, other):
+    """sqrt(input^2 + other^2)"""
+    return (input * input + other * other).sqrt()
+
+
+def xlogy(input, other):
+    """input * log(other), and 0 where input is 0 (even if other is 0 too)."""
+    from .index import where
+    return where(input == 0, 0.0, input * other.log() if is_tensor(other) else input * math.log(other))
+
+
+def logaddexp(input, other):
+    """log(e^input + e^other), computed without overflow."""
+    from .compare import maximum
+    m = maximum(input, other).detach()
+    return m + ((input - m).exp() + (other - m).exp()).log()
+
+
+def addcmul(input, tensor1, tensor2, *, value=1):
+    """input + value * tensor1 * tensor2"""
+    return input + value * tensor1 * tensor2
+
+
+def addcdiv(input, tensor1, tensor2, *, value=1):
+    """input + value * tensor1 / tensor2"""
+    return input + value * tensor1 / tensor2
+
+
+def deg2rad(input):
+    return input * (math.pi / 180)
+
+
+def rad2deg(input):
+    return input * (180 / math.pi)

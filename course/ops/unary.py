@@ -2,6 +2,7 @@
 from ..autograd.function import Op
 from .._device import get_array_module
 from ._util import quiet, as_float, is_tensor, wrap
+from .autocast_hook import maybe_autocast
 
 __all__ = ["exp", "log", "log2", "log10", "log1p", "expm1", "sqrt", "rsqrt", "abs", "sin", "cos", "tan",
            "tanh", "sigmoid", "relu", "sign", "floor", "ceil", "round", "trunc", "clamp", "clip",
@@ -347,9 +348,12 @@ def as_float_pair(a, b):
 
 
 def _float_op(op):
+    name = op.__name__.lower()
+
     def f(input):
-        return op.apply(as_float(input))
-    f.__name__ = op.__name__.lower()
+        input, = maybe_autocast(name, as_float(input))      # autocast runs exp, log... in float32
+        return op.apply(input)
+    f.__name__ = name
     f.__doc__ = op.__doc__
     return f
 

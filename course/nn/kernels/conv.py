@@ -13,6 +13,7 @@ kh*kw kernel offsets, adding one strided slice each time.
 """
 from ...autograd.function import Op
 from ..._device import get_array_module
+from ...ops.autocast_hook import lowp_matmul   # float16/bfloat16: float32 accumulation, like a GPU
 
 
 def out_size(size, pad_total, k, stride, dilation):
@@ -72,6 +73,14 @@ def col2im(cols, x_shape, w_shape, stride, padding, dilation):
     return out[:, :, ph0:ph0 + H, pw0:pw0 + W]
 
 
+def _matmul_by_group(a, b):
+    """a[i] @ b[i] for each group i, as 2-D products (numpy's stacked matmul can be far slower)."""
+    xp = get_array_module(a)
+    if a.shape[0] == 1:
+        return lowp_matmul(xp, a[0], b[0])[None]
+    return xp.stack([lowp_matmul(xp, a[i], b[i]) for i in range(a.shape[0])])
+
+
 def _grad_by_group(grad, groups):
     """g (N, O, oh, ow) -> (groups, O/groups, N*oh*ow), the layout the matrix products need."""
     N, O, oh, ow = grad.shape
@@ -88,7 +97,7 @@ class Conv2dOp(Op):
         xp = get_array_module(x)
         N, C, H, W, O, kh, kw, oh, ow = _geometry(x.shape, w.shape, stride, padding, dilation)
         cols = im2col(x, w.shape, stride, padding, dilation)                   # (C*kh*kw, N*L)
-        out = xp.matmul(w.reshape(groups, O // groups, -1), cols.reshape(groups, -1, N * oh * ow))
+        out = _matmul_by_group(w.reshape(groups, O // groups, -1), cols.reshape(groups, -1, N * oh * ow))
         y = xp.empty((N, O, oh, ow), dtype=out.dtype)
         y[...] = out.reshape(O, N, oh, ow).transpose(1, 0, 2, 3)
         if b is not None:
@@ -114,7 +123,7 @@ class Conv2dInputGrad(Op):
     def forward(ctx, grad, w, x_shape, stride, padding, dilation, groups):
         xp = get_array_module(grad)
         O = w.shape[0]
-        gcols = xp.matmul(w.reshape(groups, O // groups, -1).transpose(0, 2, 1), _grad_by_group(grad, groups))
+        gcols = _matmul_by_group(w.reshape(groups, O // groups, -1).transpose(0, 2, 1), _grad_by_group(grad, groups))
         ctx.args = (stride, padding, dilation, groups)
         ctx.save_for_backward(grad, w)
         return col2im(gcols.reshape(-1, gcols.shape[-1]), x_shape, w.shape, stride, padding, dilation)
@@ -138,8 +147,7 @@ class Conv2dWeightGrad(Op):
             cols = im2col(x, w_shape, stride, padding, dilation)
         g = _grad_by_group(grad, groups)                                       # (G, O/G, N*L)
         cg = cols.reshape(groups, -1, cols.shape[-1])
-        # one 2-D product per group: numpy's stacked matmul with a transposed operand can be 10-100x slower
-        gw = xp.stack([g[i] @ cg[i].T for i in range(groups)])
+        gw = _matmul_by_group(g, cg.transpose(0, 2, 1))
         ctx.args = (stride, padding, dilation, groups)
         ctx.save_for_backward(x, grad)
         return gw.reshape(w_shape)

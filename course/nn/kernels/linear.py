@@ -1,5 +1,7 @@
 """Linear layer as one op: y = x W^T + b."""
 from ...autograd.function import Op
+from ..._device import get_array_module
+from ...ops.autocast_hook import lowp_matmul
 
 
 class LinearOp(Op):
@@ -9,7 +11,7 @@ class LinearOp(Op):
         need = ctx.needs_input_grad
         ctx.save_for_backward(x if need[1] else None, w if need[0] else None)
         x2 = x.reshape(-1, x.shape[-1]) if x.ndim != 2 else x
-        y = x2 @ w.T
+        y = lowp_matmul(get_array_module(x2), x2, w.T)     # float16: float32 accumulation, like a GPU
         if b is not None:
             y += b
         return y.reshape(x.shape[:-1] + (w.shape[0],)) if x.ndim != 2 else y

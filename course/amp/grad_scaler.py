@@ -1,0 +1,247 @@
+"""``GradScaler``: loss scaling, so that small float16 gradients do not underflow to zero.
+
+float16 cannot hold numbers below about 6e-8: a gradient of 1e-8 becomes 0. Multiplying the loss by a
+large ``scale`` (2**16 to start) multiplies every gradient by it too (the chain rule is linear), lifting
+them into float16's range. Before the optimizer uses them, ``unscale_`` divides them by ``scale`` again
+(in the float32 of the weights' gradients) and checks for inf/NaN:
+
+* a step whose gradients hold an inf or a NaN (the scale was too large: something overflowed) is
+  skipped, and the scale is multiplied by ``backoff_factor`` (0.5);
+* after ``growth_interval`` clean steps in a row the scale is multiplied by ``growth_factor`` (2).
+
+The usual loop::
+
+    scaler = course.amp.GradScaler('cuda')
+    for x, y in loader:
+        opt.zero_grad()
+        with course.autocast('cuda'):
+            loss = loss_fn(model(x), y)
+        scaler.scale(loss).backward()
+        scaler.step(opt)            # unscale_, then opt.step() unless a gradient is inf/NaN
+        scaler.update()             # adjust the scale for the next iteration
+"""
+import enum
+import warnings
+from collections import defaultdict
+
+from .. import _dtype
+from .._creation import full
+from ..autograd.grad_mode import no_grad
+
+
+class OptState(enum.Enum):
+    READY = 0
+    UNSCALED = 1
+    STEPPED = 2
+
+
+def _refresh_per_optimizer_state():
+    return {"stage": OptState.READY, "found_inf_per_device": {}}
+
+
+class GradScaler:
+    def __init__(self, device="cuda", init_scale=2.0 ** 16, growth_factor=2.0, backoff_factor=0.5,
+                 growth_interval=2000, enabled=True):
+        self._device = device
+        self._enabled = enabled
+        if device == "cuda" and enabled:
+            from .. import cuda
+            if not cuda.is_available():
+                warnings.warn("torch.cuda.amp.GradScaler is enabled, but CUDA is not available.  Disabling.",
+                              stacklevel=2)
+                self._enabled = False
+        if self._enabled:
+            if growth_factor <= 1.0:
+                raise AssertionError("The growth factor must be > 1.0.")
+            if backoff_factor >= 1.0:
+                raise AssertionError("The backoff factor must be < 1.0.")
+            self._init_scale = init_scale
+            self._scale = None                    # made on the first scale(), on the loss's device
+            self._growth_factor = growth_factor
+            self._backoff_factor = backoff_factor
+            self._growth_interval = growth_interval
+            self._init_growth_tracker = 0
+            self._growth_tracker = None           # clean steps in a row since the last change of scale
+            self._per_optimizer_states = defaultdict(_refresh_per_optimizer_state)
+
+    def _check_scale_growth_tracker(self, funcname):
+        fix = "This may indicate your script did not use scaler.scale(loss or outputs) earlier in the iteration."
+        if self._scale is None:
+            raise AssertionError(f"Attempted {funcname} but _scale is None.  " + fix)
+        if self._growth_tracker is None:
+            raise AssertionError(f"Attempted {funcname} but _growth_tracker is None.  " + fix)
+        return self._scale, self._growth_tracker
+
+    def _lazy_init_scale_growth_tracker(self, dev):
+        self._scale = full((), self._init_scale, dtype=_dtype.float32, device=dev)
+        self._growth_tracker = full((), self._init_growth_tracker, dtype=_dtype.int32, device=dev)
+
+    # -- the four calls of a training step ------------------------------------------------------------
+    def scale(self, outputs):
+        """outputs * scale (a tensor, or a list/tuple/iterable of them)."""
+        if not self._enabled:
+            return outputs
+
+        def apply_scale(val):
+            if hasattr(val, "_data"):
+                if self._scale is None:
+                    self._lazy_init_scale_growth_tracker(val.device)
+                return val * self._scale.to(device=val.device)
+            if isinstance(val, (list, tuple)):
+                return type(val)(map(apply_scale, val))
+            if hasattr(val, "__iter__"):
+                return map(apply_scale, val)
+            raise ValueError("outputs must be a Tensor or an iterable of Tensors")
+        return apply_scale(outputs)
+
+    def _unscale_grads_(self, optimizer, inv_scale, found_inf, allow_fp16):
+        """grad *= inv_scale for every gradient; found_inf (per device) becomes 1 if any was inf or NaN."""
+        per_device_found_inf = {}
+        with no_grad():
+            for group in optimizer.param_groups:
+                for param in group["params"]:
+                    if param.grad is None:
+                        continue
+                    grad = param.grad
+                    if not allow_fp16 and grad.dtype is _dtype.float16:
+                        raise ValueError("Attempting to unscale FP16 gradients.")
+                    dev = grad.device
+                    if dev not in per_device_found_inf:
+                        per_device_found_inf[dev] = found_inf.to(dev, copy=True)
+                    bad = grad.isfinite().logical_not().any().to(_dtype.float32)
+                    per_device_found_inf[dev] = per_device_found_inf[dev].maximum(bad)
+                    grad.mul_(inv_scale.to(dev))
+        return per_device_found_inf
+
+    def unscale_(self, optimizer):
+        """Divide this optimizer's gradients by the scale (in place), e.g. before clipping them."""
+        if not self._enabled:
+            return
+        self._check_scale_growth_tracker("unscale_")
+        state = self._per_optimizer_states[id(optimizer)]
+        if state["stage"] is OptState.UNSCALED:
+            raise RuntimeError("unscale_() has already been called on this optimizer since the last update().")
+        if state["stage"] is OptState.STEPPED:
+            raise RuntimeError("unscale_() is being called after step().")
+        inv_scale = (1.0 / self._scale.double()).float()       # the reciprocal in float64, then float32
+        found_inf = full((), 0.0, dtype=_dtype.float32, device=self._scale.device)
+        state["found_inf_per_device"] = self._unscale_grads_(optimizer, inv_scale, found_inf, False)
+        state["stage"] = OptState.UNSCALED
+
+    def step(self, optimizer, *args, **kwargs):
+        """unscale_ (if not done yet), then ``optimizer.step()`` unless a gradient was inf or NaN."""
+        if not self._enabled:
+            return optimizer.step(*args, **kwargs)
+        if "closure" in kwargs:
+            raise RuntimeError("Closure use is not currently supported if GradScaler is enabled.")
+        self._check_scale_growth_tracker("step")
+        state = self._per_optimizer_states[id(optimizer)]
+        if state["stage"] is OptState.STEPPED:
+            raise RuntimeError("step() has already been called since the last update().")
+        if state["stage"] is OptState.READY:
+            self.unscale_(optimizer)
+        if len(state["found_inf_per_device"]) == 0:
+            raise AssertionError("No inf checks were recorded for this optimizer.")
+        retval = None
+        if not sum(v.item() for v in state["found_inf_per_device"].values()):
+            retval = optimizer.step(*args, **kwargs)
+        state["stage"] = OptState.STEPPED
+        return retval
+
+    def update(self, new_scale=None):
+        """Back off the scale after a skipped step, grow it after ``growth_interval`` clean ones."""
+        if not self._enabled:
+            return
+        _scale, _growth_tracker = self._check_scale_growth_tracker("update")
+        if new_scale is not None:
+            if isinstance(new_scale, float):
+                self._scale.fill_(new_scale)
+            else:
+                reason = ("new_scale should be a float or a 1-element torch.cuda.FloatTensor or "
+                          "torch.FloatTensor with requires_grad=False.")
+                if new_scale.device.type != self._device:
+                    raise AssertionError(reason)
+                if new_scale.numel() != 1:
+                    raise AssertionError(reason)
+                if new_scale.requires_grad is True:
+                    raise AssertionError(reason)
+                self._scale.copy_(new_scale.reshape(()))
+        else:
+            found_infs = [found_inf.to(_scale.device) for state in self._per_optimizer_states.values()
+                          for found_inf in state["found_inf_per_device"].values()]
+            if len(found_infs) == 0:
+                raise AssertionError("No inf checks were recorded prior to update.")
+            found_inf = sum(f.item() for f in found_infs) > 0
+            self._update_scale(found_inf)
+        self._per_optimizer_states = defaultdict(_refresh_per_optimizer_state)
+
+    def _update_scale(self, found_inf):
+        """PyTorch's _amp_update_scale_: back off on inf/NaN, grow after growth_interval clean steps."""
+        with no_grad():
+            if found_inf:
+                self._scale.mul_(self._backoff_factor)
+                self._growth_tracker.fill_(0)
+                return
+            successful = int(self._growth_tracker.item()) + 1
+            if successful == self._growth_interval:
+                new_scale = self._scale * self._growth_factor
+                if bool(new_scale.isfinite()):          # the scale never becomes inf
+                    self._scale.copy_(new_scale)
+                self._growth_tracker.fill_(0)
+            else:
+                self._growth_tracker.fill_(successful)
+
+    # -- reading and setting the state ----------------------------------------------------------------
+    def get_scale(self):
+        if self._enabled:
+            return self._init_scale if self._scale is None else float(self._scale.item())
+        return 1.0
+
+    def get_growth_factor(self):
+        return self._growth_factor
+
+    def set_growth_factor(self, new_factor):
+        self._growth_factor = new_factor
+
+    def get_backoff_factor(self):
+        return self._backoff_factor
+
+    def set_backoff_factor(self, new_factor):
+        self._backoff_factor = new_factor
+
+    def get_growth_interval(self):
+        return self._growth_interval
+
+    def set_growth_interval(self, new_interval):
+        self._growth_interval = new_interval
+
+    def _get_growth_tracker(self):
+        if self._enabled:
+            return self._init_growth_tracker if self._growth_tracker is None else int(self._growth_tracker.item())
+        return 0
+
+    def is_enabled(self):
+        return self._enabled
+
+    def state_dict(self):
+        if self._enabled:
+            return {"scale": self.get_scale(), "growth_factor": self._growth_factor,
+                    "backoff_factor": self._backoff_factor, "growth_interval": self._growth_interval,
+                    "_growth_tracker": self._get_growth_tracker()}
+        return {}
+
+    def load_state_dict(self, state_dict):
+        if not self._enabled:
+            return
+        if len(state_dict) == 0:
+            raise RuntimeError("The source state dict is empty, possibly because it was saved "
+                               "from a disabled instance of GradScaler.")
+        self._init_scale = float(state_dict["scale"])
+        if self._scale is not None:
+            self._scale.fill_(state_dict["scale"])
+        self._growth_factor = float(state_dict["growth_factor"])
+        self._backoff_factor = float(state_dict["backoff_factor"])
+        self._growth_interval = int(state_dict["growth_interval"])
+        self._init_growth_tracker = int(state_dict["_growth_tracker"])
+        if self._growth_tracker is not None:
+            self._growth_tracker.fill_(state_dict["_growth_tracker"])
