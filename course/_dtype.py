@@ -160,3 +160,35 @@ def result_type(*operands):
         if result is None or _KIND_RANK[kind] > _KIND_RANK[result.kind]:
             result = default_for_kind(kind)
     return result
+
+
+class finfo:
+    """Limits of a floating-point dtype: ``course.finfo(course.float32).eps`` and friends."""
+
+    def __init__(self, type=None):
+        d = to_dtype(type) if type is not None else get_default_dtype()
+        if not d.is_floating_point:
+            raise TypeError(f"finfo is only for floating-point dtypes, got {d}")
+        info = ml_dtypes.finfo(d.np) if d is bfloat16 else np.finfo(d.np)
+        self.dtype, self.bits = d.name, d.itemsize * 8
+        self.eps, self.max, self.min = float(info.eps), float(info.max), float(info.min)
+        self.tiny = self.smallest_normal = float(info.smallest_normal)
+        self.resolution = 10.0 ** -int(np.floor(-np.log10(self.eps)))      # 10^-(decimal digits)
+
+    def __repr__(self):
+        return (f"finfo(resolution={self.resolution:g}, min={self.min:g}, max={self.max:g}, eps={self.eps:g}, "
+                f"smallest_normal={self.smallest_normal:g}, tiny={self.tiny:g}, dtype={self.dtype})")
+
+
+class iinfo:
+    """Limits of an integer dtype: ``course.iinfo(course.int8).max`` is 127."""
+
+    def __init__(self, type):
+        d = to_dtype(type)
+        if d.kind != "int":
+            raise TypeError(f"iinfo is only for integer dtypes, got {d}")
+        info = np.iinfo(d.np)
+        self.dtype, self.bits, self.min, self.max = d.name, d.itemsize * 8, int(info.min), int(info.max)
+
+    def __repr__(self):
+        return f"iinfo(min={self.min}, max={self.max}, dtype={self.dtype})"

@@ -18,7 +18,7 @@ from ._device import get_array_module, device_of, device as _device_cls, CPU
 from .autograd import function as _function
 from .autograd.function import _Version
 from .autograd.grad_mode import _Mode
-from .ops.index import _to_index
+from .ops.index import _to_index, IndexAdd
 
 
 class Size(tuple):
@@ -827,6 +827,38 @@ class Tensor:
     equal, allclose, isclose, sort, argsort, topk = ops.equal, ops.allclose, ops.isclose, ops.sort, ops.argsort, \
         ops.topk
     unique, kthvalue, clone = ops.unique, ops.kthvalue, ops.clone
+
+    cumprod, unfold, repeat_interleave, diagonal, diag, trace = ops.cumprod, ops.unfold, ops.repeat_interleave, \
+        ops.diagonal, ops.diag, ops.trace
+    index_add, argwhere, atan2, arctan2, addcmul, addcdiv = ops.index_add, ops.argwhere, ops.atan2, ops.atan2, \
+        ops.addcmul, ops.addcdiv
+    moveaxis, fliplr, flipud, tensor_split, hypot, xlogy = ops.moveaxis, ops.fliplr, ops.flipud, ops.tensor_split, \
+        ops.hypot, ops.xlogy
+    logaddexp, deg2rad, rad2deg = ops.logaddexp, ops.deg2rad, ops.rad2deg
+
+    def index_add_(self, dim, index, source, *, alpha=1):
+        return self._inplace(ops.index_add(self, dim, index, source, alpha=alpha))
+
+    def index_put_(self, indices, values, accumulate=False):
+        if accumulate:
+            return self._inplace(self + IndexAdd.apply(values, tuple(self.shape), _to_index(indices)))
+        return self._inplace(ops.index_put(self, indices, values))
+
+    def index_fill_(self, dim, index, value):
+        idx = (slice(None),) * ops._util.norm_dim(dim, self.dim()) + (index,)
+        return self._inplace(ops.index_put(self, idx, value))
+
+    def scatter_(self, dim, index, src=None, value=None, *, reduce=None):
+        if src is not None and not isinstance(src, Tensor):
+            src, value = None, src
+        return self._inplace(ops.scatter(self, dim, index, src, value=value))
+
+    def scatter_add_(self, dim, index, src):
+        return self._inplace(ops.scatter_add(self, dim, index, src))
+
+    def transpose_(self, dim0, dim1):
+        self._data = self._data.swapaxes(dim0, dim1)
+        return self
 
     def expand_as(self, other):
         return self.expand(*other.shape)

@@ -296,6 +296,9 @@ def test_gather_index_select_scatter_gradcheck(shape, seed, dim):
     check(lambda t: t.index_select(dim, course.tensor([0, shape[dim] - 1, 0])), x)
     src = leaf(rng, shape)
     check(lambda t, s: course.scatter_add(t, dim, index, s), x, src)
+    unique = course.tensor(np.argsort(rng.random(shape), axis=dim))[..., :1]   # no position written twice
+    check(lambda t, s: course.scatter(t, dim, unique, s), x, src)
+    check(lambda t: course.scatter(t, dim, unique, value=2.0), x)
     row = leaf(rng, shape[1:])
     check(lambda t, r: course.index_put(t, (course.tensor([0]),), r), x, row)
 
@@ -320,3 +323,29 @@ def test_cast_and_to_gradient_flows_back_in_the_input_dtype():
     (y * 3).sum().backward()
     assert x.grad.dtype is course.float64
     assert x.grad.tolist() == [3.0, 3.0]
+
+
+# -- matrix helpers and the rest ---------------------------------------------------------------------------------
+def test_more_ops_gradcheck():
+    rng = np.random.default_rng(7)
+    m, v = leaf(rng, (3, 4)), leaf(rng, (3,))
+    check(lambda t: t.diagonal(), m)
+    check(lambda t: t.diagonal(offset=1), m)
+    check(lambda t: course.diagonal(t.reshape(2, 3, 2), 0, 0, 2), m)
+    check(lambda t: course.diag(t), v)
+    check(lambda t: course.diag(t, -1), v)
+    check(lambda t: t[:, :3].trace(), m)
+    check(lambda t: t.cumprod(1), m)
+    check(lambda t: course.cumprod(t.masked_fill(t.abs() < 0.5, 0.0), 0), m)      # with zeros
+    check(lambda t: t.repeat_interleave(2, dim=1), m)
+    check(lambda t: t.repeat_interleave(course.tensor([1, 0, 2])), v)
+    check(lambda t: t.unfold(1, 2, 1), m)
+    check(lambda t: course.meshgrid(t, t[:2], indexing="xy")[1] * 2, v)
+    check(lambda t: course.tensor_split(t, 2, dim=1)[1], m)
+    check(lambda t: course.index_add(t, 0, course.tensor([0, 2, 0]), t * 2), m)
+    b = leaf(rng, (3, 4), away_from=(0,))
+    check(lambda t, u: course.atan2(t, u), m, b)
+    check(lambda t, u: course.hypot(t, u), m, b)
+    check(lambda t, u: course.logaddexp(t, u), m, b)
+    check(lambda t, u: course.xlogy(t, u.abs()), m, b)
+    check(lambda t, u: course.addcdiv(t, t, u, value=0.5) + course.addcmul(t, u, u, value=2), m, b)

@@ -205,6 +205,49 @@ def test_setitem_parity(shape, seed):
     run_both(fill, [x])
 
 
+@SETTINGS
+@given(shape=st.lists(st.integers(1, 4), min_size=2, max_size=3).map(tuple), seed=st.integers(0, 2 ** 16))
+def test_more_ops_parity(shape, seed):
+    x, y = data(seed, shape), data(seed + 1, shape)
+    for fn in (lambda L, t: t.diagonal(), lambda L, t: t.diagonal(offset=-1, dim1=-1, dim2=0),
+               lambda L, t: L.diag(t.reshape(-1)[:3]), lambda L, t: t.cumprod(-1), lambda L, t: L.cumprod(t, 0),
+               lambda L, t: t.repeat_interleave(2, dim=0), lambda L, t: t.unfold(-1, 1, 1),
+               lambda L, t: L.meshgrid(t.reshape(-1)[:2], t.reshape(-1), indexing="ij")[0],
+               lambda L, t: L.meshgrid(t.reshape(-1)[:2], t.reshape(-1), indexing="xy")[1],
+               lambda L, t: L.tensor_split(t, 2, dim=1), lambda L, t: t.flip(-1).fliplr(),
+               lambda L, t: L.index_add(t, 0, L.tensor([0, 0]), t[:1].expand(2, *t.shape[1:]) * 2),
+               lambda L, t: t.softmax(-1), lambda L, t: L.log_softmax(t, 0), lambda L, t: L.deg2rad(t),
+               lambda L, t: L.logaddexp(t, t * 2), lambda L, t: t.trace() if t.dim() == 2 else t.sum()):
+        run_both(fn, [x], rtol=1e-4, atol=1e-5)
+    run_both(lambda L, a, b: L.atan2(a, b), [x, y], rtol=1e-4, atol=1e-5)
+    run_both(lambda L, a, b: L.xlogy(a, b.abs() + 0.1), [x, y], rtol=1e-4, atol=1e-5)
+    run_both(lambda L, a, b: L.hypot(a, b), [x, y], rtol=1e-4, atol=1e-5)
+
+
+def test_finfo_iinfo_match():
+    for name in ("float16", "bfloat16", "float32", "float64"):
+        c, t = course.finfo(getattr(course, name)), torch.finfo(getattr(torch, name))
+        assert (c.eps, c.max, c.min, c.tiny, c.bits, c.resolution) == (t.eps, t.max, t.min, t.tiny, t.bits,
+                                                                      t.resolution)
+    for name in ("uint8", "int8", "int16", "int32", "int64"):
+        c, t = course.iinfo(getattr(course, name)), torch.iinfo(getattr(torch, name))
+        assert (c.min, c.max, c.bits) == (t.min, t.max, t.bits)
+
+
+def test_inplace_index_family_matches():
+    def edit(L, t):
+        y = t * 1.0
+        y.index_add_(0, L.tensor([0, 0]), L.ones(2, *t.shape[1:]))
+        y.index_fill_(1, L.tensor([0]), -1.0)
+        y.scatter_add_(1, L.zeros(t.shape[0], 1, dtype=L.int64), L.ones(t.shape[0], 1))
+        y.index_put_((L.tensor([0, 0]),), L.tensor(2.0), accumulate=True)
+        z = y.clone()
+        z.scatter_(1, L.zeros(t.shape[0], 1, dtype=L.int64), 7.0)
+        w = t.scatter(0, L.tensor([[1, 0, 2, 1]]), t[:1] * 3)
+        return z * w, y
+    run_both(edit, [data(3, (3, 4))])
+
+
 # -- dtypes ---------------------------------------------------------------------------------------------------
 DTYPES = ["bool", "uint8", "int8", "int16", "int32", "int64", "float16", "bfloat16", "float32", "float64"]
 

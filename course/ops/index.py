@@ -8,7 +8,8 @@ from .._device import get_array_module
 from ._util import broadcast_error, norm_dim, sum_to_shape, is_tensor, promote, check_same_device, wrap
 
 __all__ = ["index", "index_put", "where", "masked_fill", "gather", "scatter", "scatter_add", "index_select",
-           "masked_select", "take", "scatter_into_zeros", "nonzero", "take_along_dim", "select"]
+           "masked_select", "take", "scatter_into_zeros", "nonzero", "take_along_dim", "select", "index_add",
+           "diagonal", "diag", "trace", "argwhere"]
 
 
 def _is_basic(idx):
@@ -283,16 +284,21 @@ def scatter_add(input, dim, index, src):
 
 
 def scatter(input, dim, index, src=None, value=None, *, reduce=None):
-    """input with src (or a value) written at positions index along dim (no gradient to the index)."""
+    """input with src (or a number) written at positions index along dim: out[i][index[i][j]] = src[i][j]
+    for dim=1. The gradient reaches input outside those positions, and src at them."""
+    if reduce is not None:
+        if reduce != "add":
+            raise NotImplementedError(f"scatter(reduce={reduce!r}) is not supported in course; use scatter_add")
+        return scatter_add(input, dim, index, src)
     d = norm_dim(dim, input.dim())
-    xp = get_array_module(input._data)
-    out = input._data.copy()
-    full = _scatter_index(xp, index._data, d)
-    if src is None or not is_tensor(src):
-        out[full] = value if src is None else src
+    full = _scatter_index(get_array_module(index._data), index._data, d)
+    if is_tensor(src):
+        v = src[tuple(slice(0, s) for s in index.shape)]
+        if v.dtype is not input.dtype:
+            v = v.to(input.dtype)
     else:
-        out[full] = src._data[tuple(slice(0, s) for s in index.shape)]
-    return wrap(out)
+        v = value if src is None else src
+    return IndexPut.apply(input, v, full)
 
 
 def index_select(input, dim, index):
@@ -317,3 +323,48 @@ def nonzero(input, *, as_tuple=False):
     if as_tuple:
         return tuple(wrap(i.astype("int64")) for i in idx)
     return wrap(xp.stack(idx, axis=1).astype("int64") if idx else xp.zeros((0, 0), dtype="int64"))
+
+
+def index_add(input, dim, index, source, *, alpha=1):
+    """input with source's slices added at positions index along dim (repeated positions add up)."""
+    d = norm_dim(dim, input.dim())
+    idx = (slice(None),) * d + (_to_index(index),)
+    if alpha != 1:
+        source = source * alpha
+    return input + IndexAdd.apply(source, tuple(input.shape), idx)
+
+
+def diagonal(input, offset=0, dim1=0, dim2=1):
+    """The elements input[i, i + offset] (of dims dim1 and dim2), as the last dim of the result."""
+    import numpy as np
+    d1, d2 = norm_dim(dim1, input.dim()), norm_dim(dim2, input.dim())
+    x = input.movedim((d1, d2), (-2, -1))
+    rows, cols = x.shape[-2], x.shape[-1]
+    n = max(0, min(rows, cols - offset) if offset >= 0 else min(rows + offset, cols))
+    i = np.arange(n) + max(0, -offset)
+    return x[..., i, i + offset]
+
+
+def diag(input, diagonal=0):
+    """1-D input: a square matrix with input on a diagonal (zeros elsewhere). 2-D input: that diagonal."""
+    import numpy as np
+    if input.dim() == 2:
+        return globals()["diagonal"](input, diagonal)
+    if input.dim() != 1:
+        raise RuntimeError(f"diag(): Supports 1D or 2D tensors. Got {input.dim()}D")
+    n = input.shape[0] + abs(diagonal)
+    i = np.arange(input.shape[0])
+    rows, cols = (i, i + diagonal) if diagonal >= 0 else (i - diagonal, i)
+    return IndexPut.apply(input.new_zeros(n, n), input, (rows, cols))
+
+
+def trace(input):
+    """The sum of the main diagonal of a matrix."""
+    if input.dim() != 2:
+        raise RuntimeError(f"trace: expected a matrix, but got tensor with dim {input.dim()}")
+    return diagonal(input).sum()
+
+
+def argwhere(input):
+    """The indices of the nonzero elements, one row per element (like nonzero)."""
+    return nonzero(input)

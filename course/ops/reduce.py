@@ -9,7 +9,7 @@ from ._util import quiet, return_type, norm_dims, norm_dim, as_float, wrap, is_t
 
 __all__ = ["sum", "mean", "prod", "max", "min", "amax", "amin", "argmax", "argmin", "var", "std",
            "norm", "logsumexp", "all", "any", "cumsum", "var_mean", "std_mean", "count_nonzero", "median",
-           "aminmax", "nansum"]
+           "aminmax", "nansum", "cumprod", "softmax", "log_softmax"]
 
 return_types_max = return_type("max")
 return_types_min = return_type("min")
@@ -331,6 +331,25 @@ def _dof(x, ctx):
     return builtins.max(n - ctx.correction, 0)
 
 
+def cumprod(input, dim, *, dtype=None):
+    """y_i = x_1 * ... * x_i along dim. Written with prod over a triangular grid (row i keeps x_1..x_i and
+    has 1 elsewhere), so its gradient is prod's and zeros are fine."""
+    from .index import where
+    if dtype is not None:
+        input = input.to(_dtype.to_dtype(dtype))
+    elif not input.dtype.is_floating_point:
+        input = input.to(_dtype.int64)
+    d = norm_dim(dim, input.dim())
+    if input.dim() == 0:
+        return input.clone()
+    x = input.movedim(d, -1)
+    n = x.shape[-1]
+    xp = get_array_module(x._data)
+    keep = wrap(xp.tril(xp.ones((n, n), dtype=bool)))                # keep[i, k]: k <= i
+    grid = where(keep, x.unsqueeze(-2), wrap(xp.ones((), dtype=x._data.dtype)))
+    return grid.prod(-1).movedim(-1, d)
+
+
 def _correction(unbiased, correction):
     if correction is None:
         return 1 if unbiased is None or unbiased else 0
@@ -460,3 +479,15 @@ def median(input, dim=None, keepdim=False):
     if not keepdim:
         values, idx = values.squeeze(d), idx.squeeze(d)
     return return_types_median(values, wrap(idx))
+
+
+def softmax(input, dim, dtype=None):
+    """``course.softmax``: the same as ``course.nn.functional.softmax`` (which course.nn defines)."""
+    from ..nn import functional as F
+    return F.softmax(input, dim, dtype=dtype)
+
+
+def log_softmax(input, dim, dtype=None):
+    """``course.log_softmax``: the same as ``course.nn.functional.log_softmax``."""
+    from ..nn import functional as F
+    return F.log_softmax(input, dim, dtype=dtype)

@@ -12,7 +12,8 @@ from ._util import norm_dim, sum_to_shape, check_same_device, promote, wrap
 __all__ = ["reshape", "view", "transpose", "permute", "expand", "squeeze", "unsqueeze", "flatten",
            "cat", "concat", "concatenate", "stack", "split", "chunk", "unbind", "repeat", "flip", "t",
            "narrow", "movedim", "swapaxes", "swapdims", "hstack", "vstack", "tile", "unflatten",
-           "broadcast_to", "broadcast_tensors", "roll", "tril", "triu", "atleast_2d"]
+           "broadcast_to", "broadcast_tensors", "roll", "tril", "triu", "atleast_2d", "repeat_interleave",
+           "unfold", "meshgrid", "moveaxis", "fliplr", "flipud", "tensor_split"]
 
 
 def _infer_shape(shape, numel, op="view"):
@@ -464,3 +465,77 @@ def tril(input, diagonal=0):
 
 def triu(input, diagonal=0):
     return Tri.apply(input, diagonal, "triu")
+
+
+moveaxis = movedim
+
+
+def fliplr(input):
+    return flip(input, 1)
+
+
+def flipud(input):
+    return flip(input, 0)
+
+
+def repeat_interleave(input, repeats, dim=None):
+    """Each element (or slice along dim) repeated ``repeats`` times in place: [1, 2] -> [1, 1, 2, 2]."""
+    import numpy as np
+    if dim is None:
+        input, dim = input.reshape(-1), 0
+    d = norm_dim(dim, input.dim())
+    n = input.shape[d]
+    counts = repeats.tolist() if hasattr(repeats, "tolist") else repeats
+    positions = np.repeat(np.arange(n), counts if isinstance(counts, list) else int(counts))
+    return input[(slice(None),) * d + (positions,)]
+
+
+def unfold(input, dimension, size, step):
+    """Sliding windows of ``size`` elements every ``step`` along a dim; the windows become a new last dim."""
+    import numpy as np
+    d = norm_dim(dimension, input.dim())
+    n = input.shape[d] if input.dim() else 1
+    if size > n:
+        raise RuntimeError(f"maximum size for tensor at dimension {d} is {n} but size is {size}")
+    starts = np.arange(0, n - size + 1, step)
+    windows = starts[:, None] + np.arange(size)[None, :]            # (number of windows, size)
+    picked = input[(slice(None),) * d + (windows,)]                # dims: ..., windows, size, ...
+    return movedim(picked, d + 1, -1)
+
+
+def meshgrid(*tensors, indexing="ij"):
+    """Coordinate grids: for 1-D tensors of sizes (n1, n2, ...), each result has shape (n1, n2, ...)."""
+    if len(tensors) == 1 and isinstance(tensors[0], (list, tuple)):
+        tensors = tuple(tensors[0])
+    if indexing not in ("ij", "xy"):
+        raise RuntimeError(f"torch.meshgrid: indexing must be one of \"xy\" or \"ij\", but received: {indexing}")
+    swap = indexing == "xy" and len(tensors) >= 2
+    ts = list(tensors)
+    if swap:
+        ts[0], ts[1] = ts[1], ts[0]
+    shape = [t.numel() for t in ts]
+    grids = []
+    for k, t in enumerate(ts):
+        view = [1] * len(ts)
+        view[k] = -1
+        grids.append(t.reshape(view).expand(*shape))
+    if swap:                                   # "xy": the first two inputs (and outputs) trade places
+        grids[0], grids[1] = grids[1], grids[0]
+    return tuple(grids)
+
+
+def tensor_split(input, indices_or_sections, dim=0):
+    """Split into n nearly equal parts (an int) or at the given indices (a list)."""
+    d = norm_dim(dim, input.dim())
+    n = input.shape[d]
+    if isinstance(indices_or_sections, int):
+        k = indices_or_sections
+        sizes = [n // k + (1 if i < n % k else 0) for i in range(k)]
+    else:
+        bounds = [0] + [min(max(int(i), 0), n) for i in indices_or_sections] + [n]
+        sizes = [max(b - a, 0) for a, b in zip(bounds[:-1], bounds[1:])]
+    out, start = [], 0
+    for s in sizes:
+        out.append(narrow(input, d, start, s))
+        start += s
+    return tuple(out)
