@@ -8,6 +8,7 @@ import pytest
 import course
 from course.utils.data import (DataLoader, Dataset, IterableDataset, TensorDataset, Subset, ConcatDataset,
                                random_split, SequentialSampler, RandomSampler, SubsetRandomSampler, BatchSampler,
+                               WeightedRandomSampler,
                                default_collate, get_worker_info)
 
 
@@ -425,3 +426,14 @@ def test_persistent_workers_recover_after_an_error():
 def test_warns_about_too_many_workers():
     with pytest.warns(UserWarning, match="This DataLoader will create 1000 worker processes in total"):
         DataLoader(Squares(), num_workers=1000)
+
+
+def test_weighted_random_sampler():
+    draws = list(WeightedRandomSampler([0.0, 1.0, 3.0], 4000, generator=course.Generator().manual_seed(0)))
+    counts = np.bincount(draws, minlength=3)
+    assert counts[0] == 0 and 0.7 < counts[2] / 4000 < 0.8
+    assert sorted(WeightedRandomSampler([1, 1, 1, 1], 4, replacement=False)) == [0, 1, 2, 3]
+    with pytest.raises(ValueError, match="weights should be a 1d sequence but given weights have shape \\(2, 2\\)"):
+        WeightedRandomSampler([[1, 2], [3, 4]], 2)
+    with pytest.raises(ValueError, match="num_samples should be a positive integer value, but got num_samples=0"):
+        WeightedRandomSampler([1, 2], 0)

@@ -39,6 +39,9 @@ CASES = [
     ("CosineAnnealingLR", dict(T_max=5, eta_min=0.01)),
     ("ConstantLR", dict(factor=0.25, total_iters=4)),
     ("LinearLR", dict(start_factor=0.2, end_factor=0.9, total_iters=6)),
+    ("PolynomialLR", dict(total_iters=8, power=2.0)),
+    ("CosineAnnealingWarmRestarts", dict(T_0=3, T_mult=2, eta_min=0.001)),
+    ("CosineAnnealingWarmRestarts", dict(T_0=4)),
     ("OneCycleLR", dict(max_lr=1.0, total_steps=20)),
     ("OneCycleLR", dict(max_lr=[0.5, 1.0], total_steps=20, anneal_strategy="linear", pct_start=0.4)),
     ("OneCycleLR", dict(max_lr=0.3, epochs=4, steps_per_epoch=5, three_phase=True, div_factor=10.0)),
@@ -167,3 +170,20 @@ def test_warns_when_scheduler_steps_before_optimizer():
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         sched.step()
+
+
+def test_warm_restarts_fractional_epochs_and_chained_like_torch():
+    o1, o2 = _pair()
+    s1 = ours_sched.CosineAnnealingWarmRestarts(o1, T_0=2, T_mult=2)
+    s2 = theirs_sched.CosineAnnealingWarmRestarts(o2, T_0=2, T_mult=2)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        for epoch in [0.25, 0.5, 1.75, 2.5, 5.9, 6.0, 13.2]:
+            s1.step(epoch)
+            s2.step(epoch)
+            assert s1.get_last_lr() == pytest.approx(s2.get_last_lr())
+    o1, o2 = _pair()
+    c1 = ours_sched.ChainedScheduler([ours_sched.ConstantLR(o1, 0.5, 3), ours_sched.ExponentialLR(o1, 0.9)])
+    c2 = theirs_sched.ChainedScheduler([theirs_sched.ConstantLR(o2, 0.5, 3), theirs_sched.ExponentialLR(o2, 0.9)])
+    assert _trace(o1, c1, 8) == pytest.approx(_trace(o2, c2, 8))
+    assert sorted(c1.state_dict()) == sorted(c2.state_dict())
