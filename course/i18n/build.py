@@ -31,12 +31,13 @@ def messages_fingerprint(root, lang):
     return json.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
 
 
-def expected(root, source_nb, stem, lang, variant):
+def expected(root, nbset, source_nb, stem, lang, variant):
     """The notebook the build would write (without outputs) and its stamp."""
     tr = catalog.translations(root, lang, stem)
     st = nbk.stamp(nbk.source_fingerprint(source_nb), variant, lang, sorted(tr.items()),
                    messages_fingerprint(root, lang), messages_fingerprint(root, config.SOURCE_LANG))
-    return nbk.build(source_nb, lang, variant, tr, st), st
+    depth = len(Path(dict(zip(("student", "solved"), (nbset.student, nbset.solved)))[variant]).parts) - 1
+    return nbk.build(source_nb, lang, variant, tr, st, depth), st
 
 
 def is_current(path, want):
@@ -84,13 +85,13 @@ def build(root=ROOT, langs=config.LANGS, only=None, force=False, execute_code=Tr
         for variant, en_path in outputs_of(nbset, path, root, config.SOURCE_LANG).items():
             plan = {}
             for lang in langs:
-                want, _ = expected(root, src, path.stem, lang, variant)
+                want, _ = expected(root, nbset, src, path.stem, lang, variant)
                 out = outputs_of(nbset, path, root, lang)[variant]
                 if force or not is_current(out, want):
                     plan[lang] = (want, out)
             if not plan:
                 continue
-            en_want, _ = expected(root, src, path.stem, config.SOURCE_LANG, variant)
+            en_want, _ = expected(root, nbset, src, path.stem, config.SOURCE_LANG, variant)
             if execute_code and (force or not is_current(en_path, en_want)):
                 if log:
                     log(f"executing {en_path.relative_to(root)} ...")

@@ -88,7 +88,7 @@ def check(root=ROOT, log=None):
                     problems.append(f"{rel}: unreadable notebook ({e})")
                     continue
                 built[lang] = (have, rel)
-                want, stamp = expected(root, src, path.stem, lang, variant)
+                want, stamp = expected(root, nbset, src, path.stem, lang, variant)
                 have_cells = {c.get("id"): c for c in have.cells}
                 stale = False
                 for cell in want.cells:

@@ -134,8 +134,18 @@ def set_language(code, lang):
     return LANGUAGE_RE.sub(config.LANGUAGE_CALL.format(lang=lang), code)
 
 
-def build(source_nb, lang, variant, translations, stamp):
-    """A new notebook (no outputs): ``translations`` maps cell id -> markdown text for ``lang``."""
+ROOT_LINK = re.compile(r"\]\(\.\./\.\./")
+
+
+def relink(markdown, depth):
+    """Markdown links to repository files are written ``](../../course/...)`` (right for source/lessons/ and
+    lessons/<lang>/); a notebook ``depth`` folders below the root gets ``depth`` times ``../``."""
+    return ROOT_LINK.sub("](" + "../" * depth, markdown) if depth != 2 else markdown
+
+
+def build(source_nb, lang, variant, translations, stamp, depth=2):
+    """A new notebook (no outputs): ``translations`` maps cell id -> markdown text for ``lang``;
+    ``depth``: how many folders below the repository root the notebook is written (for links)."""
     nb = nbformat.v4.new_notebook()
     nb.nbformat, nb.nbformat_minor = 4, 5
     nb.metadata = {"kernelspec": dict(KERNELSPEC), "language_info": {"name": "python"},
@@ -149,7 +159,8 @@ def build(source_nb, lang, variant, translations, stamp):
             meta.pop(k, None)
         src = cell_source(cell)
         if cell.cell_type == "markdown":
-            new = nbformat.v4.new_markdown_cell(translations.get(cell.id, src) if lang != config.SOURCE_LANG else src)
+            text = translations.get(cell.id, src) if lang != config.SOURCE_LANG else src
+            new = nbformat.v4.new_markdown_cell(relink(text, depth))
         elif cell.cell_type == "code":
             code = set_language(join_code(split_solutions(src), variant), lang)
             new = nbformat.v4.new_code_cell(code)
