@@ -81,7 +81,7 @@ def worker_loop(is_iterable, dataset, index_queue, data_queue, done_event, auto_
     from ... import random as course_random
     seed = base_seed + worker_id
     random.seed(seed)
-    course_random.manual_seed(seed)
+    course_random.default_generator.manual_seed(seed)   # the CPU generator only: never touch CUDA after fork
     _worker_info = WorkerInfo(id=worker_id, num_workers=num_workers, seed=seed, dataset=dataset)
     parent = os.getppid()
     where = f"in DataLoader worker process {worker_id}"
