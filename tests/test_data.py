@@ -437,3 +437,9 @@ def test_weighted_random_sampler():
         WeightedRandomSampler([[1, 2], [3, 4]], 2)
     with pytest.raises(ValueError, match="num_samples should be a positive integer value, but got num_samples=0"):
         WeightedRandomSampler([1, 2], 0)
+
+
+def test_pin_memory_without_gpu_warns_and_works():
+    ds = TensorDataset(course.arange(4))
+    with pytest.warns(UserWarning, match="'pin_memory' argument is set as true but no accelerator is found"):
+        assert [b[0].tolist() for b in DataLoader(ds, batch_size=2, pin_memory=True)] == [[0, 1], [2, 3]]

@@ -184,6 +184,10 @@ def _check_worker_number(num_workers):
 
 class _BaseIter:
     def __init__(self, loader):
+        from ... import cuda
+        if loader.pin_memory and not cuda.is_available():
+            warnings.warn("'pin_memory' argument is set as true but no accelerator is found, then device pinned "
+                          "memory won't be used.", stacklevel=3)
         self._loader = loader
         self._is_iterable = loader._is_iterable
         self._auto_collation = loader._auto_collation
