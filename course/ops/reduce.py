@@ -402,6 +402,8 @@ class Norm2(Op):
 def norm(input, p="fro", dim=None, keepdim=False, dtype=None):
     """Vector p-norm over dims: (sum |x|^p)^(1/p); 'fro' and 2 are the Euclidean norm."""
     input = as_float(input) if dtype is None else input.to(_dtype.to_dtype(dtype))
+    from .autocast_hook import maybe_autocast
+    input, = maybe_autocast("norm", input)              # autocast: norms in float32
     if p in ("fro", 2, 2.0):
         return Norm2.apply(input, _dims_arg(input, dim), keepdim)
     if p in (float("inf"), "inf"):
