@@ -20,6 +20,7 @@ from .ops import index as _index  # noqa: F401
 from .autograd import no_grad, enable_grad, set_grad_enabled, is_grad_enabled, inference_mode
 from ._format import set_printoptions
 from . import autograd, cuda  # noqa: F401
+from . import _memory  # noqa: F401  (numpy memory is reused between training steps: see its docstring)
 
 half, float, double, long, short = float16, float32, float64, int64, int16
 int = int32

@@ -145,8 +145,9 @@ class MatMul(Op):
     def backward(ctx, grad):
         a, b = ctx.saved_tensors
         sa, sb = ctx.shapes
-        ga = sum_to_shape(grad @ b.mT, sa) if ctx.needs_input_grad[0] else None
-        gb = sum_to_shape(a.mT @ grad, sb) if ctx.needs_input_grad[1] else None
+        # (MatMul.apply directly: the shapes are known to fit, so matmul()'s checks are not needed)
+        ga = sum_to_shape(MatMul.apply(grad, b.mT), sa) if ctx.needs_input_grad[0] else None
+        gb = sum_to_shape(MatMul.apply(a.mT, grad), sb) if ctx.needs_input_grad[1] else None
         return ga, gb
 
 

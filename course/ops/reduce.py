@@ -16,11 +16,27 @@ return_types_min = return_type("min")
 return_types_median = return_type("median")
 
 
+class ExpandBack(Op):
+    """y = a reduced gradient spread back over the reduced dims to the input's shape (no copy);
+    backward sums over those dims again"""
+    grad_fn_name = "ExpandBackward0"
+    is_view = True
+
+    @staticmethod
+    def forward(ctx, g, shape, dims, keepdim):
+        ctx.dims, ctx.keepdim = dims, keepdim
+        if not keepdim:                     # put the reduced dims back, as size 1
+            g = g.reshape(tuple(1 if i in dims else n for i, n in enumerate(shape)))
+        return get_array_module(g).broadcast_to(g, shape)
+
+    @staticmethod
+    def backward(ctx, grad):
+        return grad.sum(ctx.dims, keepdim=ctx.keepdim)
+
+
 def _expand_back(grad, shape, dims, keepdim):
-    """Broadcast a reduced gradient back to the input's ``shape``: put back the reduced dims (as size 1), expand."""
-    if not keepdim:
-        grad = grad.reshape(tuple(1 if i in dims else n for i, n in enumerate(shape)))
-    return grad.expand(shape)
+    """Broadcast a reduced gradient back to the input's ``shape`` (see ``ExpandBack``)."""
+    return ExpandBack.apply(grad, tuple(shape), tuple(dims), keepdim)
 
 
 class Sum(Op):
