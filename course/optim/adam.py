@@ -81,17 +81,17 @@ def adam(params, grads, exp_avgs, exp_avg_sqs, max_exp_avg_sqs, state_steps, *, 
             else:
                 g = g + weight_decay * p
 
-        m += (1 - beta1) * (g - m)
+        m += (1 - beta1) * (g - m)                 # m <- beta1 m + (1 - beta1) g, written as PyTorch's lerp
         v *= beta2
-        v += (1 - beta2) * g * g
+        v += (1 - beta2) * g * g                   # v <- beta2 v + (1 - beta2) g^2
 
-        bias_correction1 = 1 - beta1 ** step
+        bias_correction1 = 1 - beta1 ** step       # m and v started at 0: undo that pull towards 0
         bias_correction2 = 1 - beta2 ** step
         step_size = lr / bias_correction1
-        if amsgrad:
+        if amsgrad:                                # use the largest v seen so far
             v_max = max_exp_avg_sqs[i]._data
             xp.maximum(v_max, v, out=v_max)
             v = v_max
         denom = xp.sqrt(v) / bias_correction2 ** 0.5 + eps
-        p += -step_size * m / denom
+        p += -step_size * m / denom                # p <- p - lr * m_hat / (sqrt(v_hat) + eps)
         _bump_version(param, exp_avgs[i], exp_avg_sqs[i])
