@@ -1,0 +1,232 @@
+"""course.autocast: which dtype each op runs in, equality with casting by hand, gradients, nesting, the weight-cast
+cache, and parity with torch.autocast where PyTorch's CPU policy is the same as ours (matrix products)."""
+import warnings
+
+import numpy as np
+import pytest
+
+import course
+from course import nn
+import course.nn.functional as F
+
+
+def arr(*shape, seed=0):
+    return np.random.default_rng(seed).standard_normal(shape).astype(np.float32)
+
+
+@pytest.fixture(params=["cpu-bf16", "cpu-fp16", "cuda-sim"])
+def region(request):
+    """(device, autocast dtype) for CPU autocast in both low dtypes and CUDA autocast on the simulated device."""
+    if request.param == "cuda-sim":
+        course.cuda.simulate()
+        yield "cuda", course.float16
+        course.cuda.simulate(False)
+    else:
+        yield "cpu", course.bfloat16 if request.param == "cpu-bf16" else course.float16
+
+
+def test_default_dtypes():
+    assert course.amp.autocast("cpu").fast_dtype is course.bfloat16
+    course.cuda.simulate()
+    try:
+        assert course.autocast("cuda").fast_dtype is course.float16
+        assert course.get_autocast_dtype("cuda") is course.float16
+    finally:
+        course.cuda.simulate(False)
+
+
+def test_op_lists(region):
+    dev, low = region
+    x = course.tensor(arr(4, 5), device=dev)
+    w = course.tensor(arr(3, 5, seed=1), device=dev, requires_grad=True)
+    b = course.tensor(arr(3, seed=2), device=dev, requires_grad=True)
+    k = course.tensor(arr(2, 1, 3, 3, seed=3), device=dev, requires_grad=True)
+    img = course.tensor(arr(1, 1, 5, 5, seed=4), device=dev)
+    target = course.tensor([0, 2, 1, 1], device=dev)
+    with course.autocast(dev, dtype=low):
+        assert course.is_autocast_enabled(dev)
+        h = F.linear(x, w, b)
+        lowp = {"linear": h, "matmul": x @ w.t(), "mm": course.mm(x, w.t()), "conv2d": F.conv2d(img, k),
+                "relu of low": h.relu(), "max of low": h.max(1).values, "view of low": h.t()}
+        fp32 = {"softmax": h.softmax(1), "log_softmax": F.log_softmax(h, 1), "exp": h.exp(), "log": h.abs().log(),
+                "pow": h ** 2, "sum": h.sum(), "mean": h.mean(), "norm": h.norm(),
+                "cross_entropy": F.cross_entropy(h, target), "mse_loss": F.mse_loss(h, h.detach() * 0),
+                "cat low+fp32": course.cat([h, x[:, :3]]), "add low+fp32": h + x[:, :3]}
+        kept = {"float64 matmul": x.double() @ w.double().t(), "int add": target + 1}
+    assert not course.is_autocast_enabled(dev)
+    for name, t in lowp.items():
+        assert t.dtype is low, name
+    for name, t in fp32.items():
+        assert t.dtype is course.float32, name
+    assert kept["float64 matmul"].dtype is course.float64 and kept["int add"].dtype is course.int64
+    assert w.dtype is course.float32 and b.dtype is course.float32          # parameters keep their dtype
+
+
+def test_autocast_equals_casting_by_hand(region):
+    dev, low = region
+    x = course.tensor(arr(6, 5), device=dev)
+    w1, b1 = course.tensor(arr(4, 5, seed=1), device=dev), course.tensor(arr(4, seed=2), device=dev)
+    w2 = course.tensor(arr(3, 4, seed=3), device=dev)
+    target = course.tensor([0, 1, 2, 0, 1, 2], device=dev)
+    with course.autocast(dev, dtype=low):
+        auto = F.cross_entropy(F.linear(F.linear(x, w1, b1).relu(), w2), target)
+        auto_logits = F.linear(F.linear(x, w1, b1).relu(), w2).softmax(1)
+    h = F.linear(x.to(low), w1.to(low), b1.to(low)).relu()
+    logits = F.linear(h, w2.to(low))
+    manual = F.cross_entropy(logits.float(), target)
+    np.testing.assert_array_equal(auto.cpu().numpy(), manual.cpu().numpy())
+    np.testing.assert_array_equal(auto_logits.cpu().numpy(), logits.float().softmax(1).cpu().numpy())
+
+
+def test_gradients_reach_float32_weights_and_backward_uses_forward_dtypes(region):
+    dev, low = region
+    x = course.tensor(arr(4, 5), device=dev)
+    w = course.tensor(arr(3, 5, seed=1), device=dev, requires_grad=True)
+    seen = []
+    with course.autocast(dev, dtype=low):
+        h = x @ w.t()
+        h.register_hook(lambda g: seen.append(g.dtype))
+        loss = h.softmax(1)[:, 0].sum()
+    loss.backward()
+    assert seen == [low]                        # the gradient of the low-precision output is low precision
+    assert w.grad.dtype is course.float32       # and arrives at the float32 weight as float32
+    # the same numbers as backward through manual casts
+    w2 = w.detach().clone().requires_grad_()
+    (x.to(low) @ w2.to(low).t()).float().softmax(1)[:, 0].sum().backward()
+    np.testing.assert_array_equal(w.grad.cpu().numpy(), w2.grad.cpu().numpy())
+
+
+def test_nesting_and_disabled_regions():
+    x = course.tensor(arr(2, 3))
+    with course.autocast("cpu"):
+        assert (x @ x.t()).dtype is course.bfloat16
+        with course.autocast("cpu", enabled=False):
+            assert not course.is_autocast_enabled("cpu")
+            assert (x @ x.t()).dtype is course.float32
+            with course.autocast("cpu", dtype=course.float16):
+                assert (x @ x.t()).dtype is course.float16
+            assert (x @ x.t()).dtype is course.float32
+        assert (x @ x.t()).dtype is course.bfloat16
+        y = x.bfloat16()
+        with course.autocast("cpu", enabled=False):
+            with pytest.raises(RuntimeError):             # no casts inside: mixing dtypes is the user's job
+                y @ x.t()
+    assert (x @ x.t()).dtype is course.float32
+
+
+def test_cuda_region_leaves_cpu_tensors_alone():
+    course.cuda.simulate()
+    try:
+        x = course.tensor(arr(2, 3))
+        with course.autocast("cuda"):
+            assert (x @ x.t()).dtype is course.float32
+            xc = x.cuda()
+            assert (xc @ xc.t()).dtype is course.float16
+            with pytest.raises(RuntimeError, match="unsafe to autocast"):
+                F.binary_cross_entropy(xc.sigmoid(), xc.sigmoid().detach())
+    finally:
+        course.cuda.simulate(False)
+
+
+def test_decorator():
+    @course.autocast("cpu")
+    def f(a):
+        return a @ a.t()
+    x = course.tensor(arr(2, 3))
+    assert f(x).dtype is course.bfloat16
+    assert (x @ x.t()).dtype is course.float32
+
+
+def test_unsupported_settings_warn_and_disable():
+    with pytest.warns(UserWarning, match="CPU Autocast only supports"):
+        with course.autocast("cpu", dtype=course.float64):
+            assert (course.ones(2, 2) @ course.ones(2, 2)).dtype is course.float32
+    course.cuda.simulate(False)
+    if not course.cuda.is_available():
+        with pytest.warns(UserWarning, match="CUDA is not available"):
+            course.autocast("cuda")
+    with pytest.raises(ValueError, match="device_type"):
+        course.autocast(course.device("cpu"))
+
+
+def test_weight_casts_are_cached_within_a_region_and_cleared_after():
+    from course.amp.autocast_mode import _Region
+    x = course.tensor(arr(2, 3))
+    w = course.tensor(arr(4, 3, seed=1), requires_grad=True)
+    with course.autocast("cpu"):
+        a = F.linear(x, w)
+        b = F.linear(x, w)
+        assert len(_Region.cache) == 1
+        cast_node_a = a.grad_fn.next_functions[1][0]
+        assert cast_node_a.name() == "ToCopyBackward0"
+        assert b.grad_fn.next_functions[1][0] is cast_node_a         # the same cast of w, made once
+        with course.autocast("cpu"):
+            pass
+        assert len(_Region.cache) == 1                                  # inner exit keeps it
+    assert len(_Region.cache) == 0                                      # outermost exit clears it
+    (a.float().sum() + b.float().sum()).backward()
+    np.testing.assert_allclose(w.grad.numpy(), 2 * np.repeat(x.numpy().sum(0, keepdims=True), 4, 0), rtol=1e-2)
+
+
+def test_no_lost_gradients_after_a_no_grad_forward_inside_autocast():
+    """PyTorch bug #112583-style: a cast cached under no_grad has no history; course never caches there."""
+    model = nn.Linear(3, 2)
+    x = course.tensor(arr(4, 3))
+    with course.autocast("cpu"):
+        with course.no_grad():
+            model(x)                                  # e.g. an evaluation pass
+        loss = model(x).float().sum()
+    loss.backward()
+    assert model.weight.grad is not None and model.bias.grad is not None
+    assert float(model.weight.grad.abs().sum()) > 0
+
+
+def test_a_weight_changed_in_place_is_cast_again():
+    x = course.tensor(arr(2, 3))
+    w = course.tensor(arr(4, 3, seed=1), requires_grad=True)
+    with course.autocast("cpu", dtype=course.float16):
+        a = F.linear(x, w)
+        with course.no_grad():
+            w.mul_(2)
+        b = F.linear(x, w)
+    np.testing.assert_allclose(b.detach().float().numpy(), 2 * a.detach().float().numpy(), rtol=2e-3)
+
+
+def test_low_precision_matmul_accumulates_in_float32_and_overflows_like_float16():
+    a = np.full((1, 300), 0.1, dtype=np.float16)
+    b = np.full((300, 1), 0.1, dtype=np.float16)
+    got = course.tensor(a) @ course.tensor(b)
+    want = (a.astype(np.float32) @ b.astype(np.float32)).astype(np.float16)
+    assert got.dtype is course.float16 and got.numpy()[0, 0] == want[0, 0]
+    big = course.full((1, 4), 200.0, dtype=course.float16)
+    assert np.isinf((big @ big.t() * 1.0).numpy()).all() == (4 * 200.0 ** 2 > 65504)
+    assert np.isinf((course.full((1, 2), 300.0, dtype=course.float16) @
+                     course.full((2, 1), 300.0, dtype=course.float16)).numpy()).all()
+
+
+def test_parity_with_torch_for_matrix_products():
+    torch = pytest.importorskip("torch")
+    x, w, b = arr(8, 16), arr(4, 16, seed=1), arr(4, seed=2)
+    img, k = arr(2, 3, 6, 6, seed=3), arr(5, 3, 3, 3, seed=4)
+    for low, tlow in [(course.bfloat16, torch.bfloat16), (course.float16, torch.float16)]:
+        with course.autocast("cpu", dtype=low):
+            ours = [F.linear(course.tensor(x), course.tensor(w), course.tensor(b)),
+                    course.tensor(x) @ course.tensor(w).t(), F.conv2d(course.tensor(img), course.tensor(k), padding=1),
+                    course.cat([course.tensor(x) @ course.tensor(x).t(), course.tensor(x[:, :8])])]
+        with torch.autocast("cpu", dtype=tlow):
+            theirs = [torch.nn.functional.linear(torch.tensor(x), torch.tensor(w), torch.tensor(b)),
+                      torch.tensor(x) @ torch.tensor(w).t(),
+                      torch.nn.functional.conv2d(torch.tensor(img), torch.tensor(k), padding=1),
+                      torch.cat([torch.tensor(x) @ torch.tensor(x).t(), torch.tensor(x[:, :8])])]
+        for o, t in zip(ours, theirs):
+            assert o.dtype.name == str(t.dtype).split(".")[1]
+            tol = 1e-2 if low is course.bfloat16 else 2e-3
+            np.testing.assert_allclose(o.float().numpy(), t.float().numpy(), rtol=tol, atol=tol * 4)
+
+
+def test_demo_underflow(capsys):
+    out = course.amp.demo_underflow(verbose=True)
+    ref, plain, scaled = (np.array(v) for v in out.values())
+    assert (plain == 0).all() and (ref > 0).all()
+    np.testing.assert_allclose(scaled, ref, rtol=1e-2)
+    assert "no scaling" in capsys.readouterr().out
