@@ -76,8 +76,7 @@ class _ConvNd(Module):
             s += ", bias=False"
         if self.padding_mode != "zeros":
             s += ", padding_mode={padding_mode}"
-        return s.format(**{k: (repr(v) if isinstance(v, str) and k == "padding" else v)
-                           for k, v in self.__dict__.items()})
+        return s.format(**self.__dict__)
 
 
 class Conv2d(_ConvNd):

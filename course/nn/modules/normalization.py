@@ -17,8 +17,9 @@ class LayerNorm(Module):
         kw = dict(device=device, dtype=dtype)
         if elementwise_affine:
             self.weight = Parameter(_creation.ones(*self.normalized_shape, **kw))
-            self.bias = Parameter(_creation.zeros(*self.normalized_shape, **kw)) if bias else None
-            if not bias:
+            if bias:
+                self.bias = Parameter(_creation.zeros(*self.normalized_shape, **kw))
+            else:
                 self.register_parameter("bias", None)
         else:
             self.register_parameter("weight", None)
@@ -34,8 +35,8 @@ class LayerNorm(Module):
         return F.layer_norm(input, self.normalized_shape, self.weight, self.bias, self.eps)
 
     def extra_repr(self):
-        return (f"{self.normalized_shape}, eps={self.eps}, elementwise_affine={self.elementwise_affine}"
-                + (f", bias={self.bias is not None}" if self.elementwise_affine else ""))
+        return (f"{self.normalized_shape}, eps={self.eps}, elementwise_affine={self.elementwise_affine}, "
+                f"bias={self.bias is not None}")
 
 
 class GroupNorm(Module):
@@ -58,4 +59,4 @@ class GroupNorm(Module):
         return F.group_norm(input, self.num_groups, self.weight, self.bias, self.eps)
 
     def extra_repr(self):
-        return f"{self.num_groups}, {self.num_channels}, eps={self.eps}, affine={self.affine}"
+        return f"{self.num_groups}, {self.num_channels}, eps={self.eps}, affine={self.affine}, bias={self.affine}"
