@@ -544,9 +544,13 @@ class Tensor:
     __rand__, __ror__, __rxor__ = __and__, __or__, __xor__
 
     def __eq__(self, other):
+        if other is None:                  # x == None is plain False, as in PyTorch
+            return False
         return ops.eq(self, other)
 
     def __ne__(self, other):
+        if other is None:
+            return True
         return ops.ne(self, other)
 
     def __lt__(self, other):
@@ -886,6 +890,9 @@ class Tensor:
 
     @property
     def mT(self):
+        if self.dim() < 2:
+            raise RuntimeError(f"tensor.mT is only supported on matrices or batches of matrices. Got "
+                               f"{self.dim()}-D tensor.")
         return self.transpose(-2, -1)
 
     def bernoulli(self, p=None, *, generator=None):

@@ -384,6 +384,9 @@ ERRORS = {
     "zeros_negative": lambda L: L.zeros(-1),
     "masked_fill_float_mask": lambda L: L.ones(2).masked_fill(L.ones(2), 0.0),
     "div_rounding": lambda L: L.ones(2).div(2, rounding_mode="up"),
+    "int_div_by_zero": lambda L: L.tensor([1, 2]) // 0,
+    "int_mod_by_zero": lambda L: L.tensor([1, 2]) % L.tensor([1, 0]),
+    "mT_of_vector": lambda L: L.ones(3).mT,
     "grad_wrong_shape": lambda L: (L.ones(2, requires_grad=True) * 2).backward(L.ones(3)),
     "grad_unused": lambda L: L.autograd.grad((L.ones(2, requires_grad=True) * 2).sum(),
                                              [L.ones(2, requires_grad=True)]),
@@ -417,7 +420,8 @@ SAME_MESSAGE = {"view_noncontiguous", "view_bad_size", "matmul_shapes", "matmul_
                 "numpy_requires_grad", "leaf_inplace", "leaf_setitem", "backward_nonscalar", "backward_no_grad",
                 "dim_out_of_range", "backward_twice", "modified_saved", "modified_input", "neg_bool",
                 "int_pow_negative", "cat_mismatch", "expand_bad", "clamp_no_bounds", "grad_unused",
-                "index_out_of_range", "bool_ambiguous", "inplace_broadcast_grow", "reshape_two_minus_one"}
+                "index_out_of_range", "bool_ambiguous", "inplace_broadcast_grow", "reshape_two_minus_one",
+                "int_div_by_zero", "mT_of_vector"}
 
 
 @pytest.mark.parametrize("name", sorted(ERRORS))

@@ -148,6 +148,8 @@ def test_indexing_reads():
     assert t[..., 0].tolist() == [0, 4, 8] and t[None].shape == (1, 3, 4)
     assert t[course.tensor(1)].tolist() == [4, 5, 6, 7]
     assert t[1:, ::2].tolist() == [[4, 6], [8, 10]]
+    assert t[0][course.tensor([1, 0, 1, 1], dtype=course.uint8)].tolist() == [0, 2, 3]   # bytes are a mask
+    assert (t == None) is False and (t != None) is True                                   # noqa: E711
     with pytest.raises(IndexError, match="index 3 is out of bounds for dimension 0 with size 3"):
         t[3]
     with pytest.raises(IndexError, match="tensors used as indices must be long, int, byte or bool tensors"):

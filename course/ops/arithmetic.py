@@ -261,8 +261,15 @@ def floor_divide(input, other):
     if not is_tensor(b):
         from .._creation import _scalar_like
         b = _scalar_like(b, a)
+    _check_int_divisor(b)
     xp = get_array_module(a._data)
     return wrap(xp.floor_divide(a._data, b._data))
+
+
+def _check_int_divisor(b):
+    """Integer division by zero is an error in PyTorch (numpy would quietly give 0)."""
+    if b.dtype.kind != "float" and not bool(get_array_module(b._data).all(b._data)):
+        raise RuntimeError("ZeroDivisionError")
 
 
 def remainder(input, other):
@@ -273,15 +280,26 @@ def remainder(input, other):
         a = _scalar_like(a, b)
     if a.dtype.is_floating_point:
         return a - (a / b).floor() * b
-    return wrap(get_array_module(a._data).remainder(a._data, b._data if is_tensor(b) else b))
+    if not is_tensor(b):
+        from .._creation import _scalar_like
+        b = _scalar_like(b, a)
+    _check_int_divisor(b)
+    return wrap(get_array_module(a._data).remainder(a._data, b._data))
 
 
 def fmod(input, other):
     """a - trunc(a / b) * b: the sign follows the dividend, like C's fmod."""
     a, b = promote(input, other)
+    if not is_tensor(a):
+        from .._creation import _scalar_like
+        a = _scalar_like(a, b)
     if a.dtype.is_floating_point:
         return a - (a / b).trunc() * b
-    return wrap(get_array_module(a._data).fmod(a._data, b._data if is_tensor(b) else b))
+    if not is_tensor(b):
+        from .._creation import _scalar_like
+        b = _scalar_like(b, a)
+    _check_int_divisor(b)
+    return wrap(get_array_module(a._data).fmod(a._data, b._data))
 
 
 def neg(input):

@@ -146,6 +146,9 @@ def _to_index(idx):
         if is_tensor(i):
             if i.dtype.is_floating_point:
                 raise IndexError("tensors used as indices must be long, int, byte or bool tensors")
+            if i.dtype.name == "uint8":                     # byte tensors index as masks (PyTorch's old rule)
+                out.append(i._data.astype(bool))
+                continue
             out.append(i._data if i.dim() > 0 or i.dtype.kind == "bool" else int(i._data))
         elif isinstance(i, (list,)):
             import numpy as np
