@@ -29,6 +29,9 @@ from .._creation import full
 from ..autograd.grad_mode import no_grad
 
 
+_FLOAT32_MAX = 3.4028234663852886e38
+
+
 class OptState(enum.Enum):
     READY = 0
     UNSCALED = 1
@@ -184,9 +187,9 @@ class GradScaler:
                 return
             successful = int(self._growth_tracker.item()) + 1
             if successful == self._growth_interval:
-                new_scale = self._scale * self._growth_factor
-                if bool(new_scale.isfinite()):          # the scale never becomes inf
-                    self._scale.copy_(new_scale)
+                new_scale = self._scale.item() * self._growth_factor
+                if new_scale <= _FLOAT32_MAX:            # the scale never becomes inf
+                    self._scale.fill_(new_scale)
                 self._growth_tracker.fill_(0)
             else:
                 self._growth_tracker.fill_(successful)

@@ -197,8 +197,8 @@ def manual_seed_all(seed):
 
 def __getattr__(name):
     if name == "amp":                          # course.cuda.amp.autocast / GradScaler, as in PyTorch
-        from . import amp
-        return amp
+        import importlib
+        return importlib.import_module(__name__ + ".amp")
     raise AttributeError(f"module 'course.cuda' has no attribute '{name}'")
 
 
