@@ -377,6 +377,29 @@ def test_graph_text_and_dot():
     assert repr(graph.draw(w)) == "(a leaf: no graph)"
 
 
+def test_graph_text_shows_shared_nodes_once_and_svg_with_dot(monkeypatch):
+    from course.autograd import graph
+    x = course.ones(2, requires_grad=True)
+    y = x
+    for _ in range(40):                         # 2^40 paths: each node must be printed once
+        y = y + y
+    text = graph.as_text(y.sum())
+    assert text.count("AddBackward0") == 40 + 39 and "(see above)" in text
+    calls = []
+
+    class Done:
+        stdout = b"<svg>drawn</svg>"
+
+    def fake_run(cmd, input, capture_output, check):
+        calls.append((cmd, input.decode()))
+        return Done()
+    monkeypatch.setattr(graph.shutil, "which", lambda name: "/usr/bin/dot")
+    monkeypatch.setattr(graph.subprocess, "run", fake_run)
+    drawn = graph.draw((x * 2).sum())
+    assert drawn._repr_svg_() == "<svg>drawn</svg>"
+    assert calls[0][0] == ["/usr/bin/dot", "-Tsvg"] and "MulBackward0" in calls[0][1]
+
+
 def test_import_course_is_light():
     code = ("import sys, course\n"
             "heavy = [m for m in sys.modules if m.split('.')[0] in "

@@ -38,18 +38,20 @@ def as_text(tensor, params=None):
     names = {id(t): n for n, t in (params or {}).items()}
     if tensor.grad_fn is None:
         return "(a leaf: no graph)"
-    lines = []
-
-    def visit(node, depth, seen):
+    lines, shown = [], set()
+    stack = [(tensor.grad_fn, 0)]               # depth-first, without recursion (graphs can be deep)
+    while stack:
+        node, depth = stack.pop()
         label = _label(node, names).replace("\n", " ")
-        lines.append("  " * depth + ("└─ " if depth else "") + label)
-        if node in seen:
-            return
-        seen = seen | {node}
-        for nxt, _ in node.next_functions:
+        prefix = "  " * depth + ("└─ " if depth else "")
+        if node in shown:                       # a node reached twice (x used twice): print it once
+            lines.append(prefix + label + " (see above)")
+            continue
+        shown.add(node)
+        lines.append(prefix + label)
+        for nxt, _ in reversed(node.next_functions):
             if nxt is not None:
-                visit(nxt, depth + 1, seen)
-    visit(tensor.grad_fn, 0, frozenset())
+                stack.append((nxt, depth + 1))
     return "\n".join(lines)
 
 
