@@ -275,3 +275,10 @@ def test_repr_matches_pytorch(case):
 def test_repr_prints_course_dtypes():
     assert repr(course.tensor([1.0], dtype=course.float64)) == "tensor([1.], dtype=course.float64)"
     assert str(course.float16) == "course.float16"
+
+
+def test_malloc_tuning_can_be_switched_off(monkeypatch):
+    from course import _memory
+    assert isinstance(_memory.tuned, bool)
+    monkeypatch.setenv("COURSE_MALLOC_TUNING", "0")
+    assert _memory.tune_malloc() is False
