@@ -2,7 +2,6 @@
 
 Also maximum/minimum (differentiable: the gradient goes to the larger/smaller input), sort and topk.
 """
-import collections
 
 from ..autograd.function import Op
 from .._device import get_array_module

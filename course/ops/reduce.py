@@ -1,6 +1,5 @@
 """Reductions over dims (sum, mean, max, ...). Backward spreads the gradient back over the reduced dims."""
 import builtins
-import collections
 
 from ..autograd.function import Op
 from .._device import get_array_module
