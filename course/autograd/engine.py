@@ -7,6 +7,10 @@
 3. take the most recently created node whose gradient is complete, call its backward, and add the
    results into the gradients of the nodes it came from (the chain rule, summed over paths);
 4. at a leaf, add the gradient into ``leaf.grad`` (``backward``) or hand it back (``grad``).
+
+While it runs, recording is on only for ``create_graph=True`` (then the gradients have a graph of their
+own, for second derivatives). A leaf's first gradient is stored as it is when nothing else can hold
+that tensor (it saves a copy per parameter per step); otherwise as a copy.
 """
 import heapq
 

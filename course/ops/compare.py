@@ -2,7 +2,6 @@
 
 Also maximum/minimum (differentiable: the gradient goes to the larger/smaller input), sort and topk.
 """
-
 from ..autograd.function import Op
 from .._device import get_array_module
 from ._util import return_type, promote, is_tensor, check_same_device, sum_to_shape, norm_dim, wrap
