@@ -66,10 +66,12 @@ def submission_names(paths):
     def clean(s):
         return re.sub(r"[^\w.-]+", "_", s).strip("._") or "submission"
     names = [clean(Path(p).stem) for p in paths]
-    depth = 1
-    while len(set(names)) < len(names) and depth < 6:
-        names = [clean("__".join(Path(p).resolve().parts[-depth - 1:-1] + (Path(p).stem,))) for p in paths]
-        depth += 1
+    for depth in range(1, 6):       # only clashing names get their parent folders in front
+        clashing = {n for n in names if names.count(n) > 1}
+        if not clashing:
+            break
+        names = [clean("__".join(Path(p).resolve().parts[-depth - 1:-1] + (Path(p).stem,))) if n in clashing else n
+                 for p, n in zip(paths, names)]
     seen, out = {}, []
     for n in names:
         seen[n] = seen.get(n, 0) + 1

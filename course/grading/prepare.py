@@ -72,7 +72,9 @@ def load(data):
         raise Ungradable(f"the notebook has format version {version!r}, which cannot be converted to version 4")
     if version == 3:
         try:
-            raw = nbformat.convert(nbformat.from_dict(raw), 4)
+            from nbformat.v3.rwbase import rejoin_lines
+            raw = nbformat.v4.upgrade(rejoin_lines(nbformat.from_dict(raw)), from_version=3,
+                                      from_minor=raw.get("nbformat_minor", 0))
         except Exception as e:
             raise Ungradable(f"the nbformat 3 notebook could not be converted to version 4 ({type(e).__name__})") from None
         notes.append(("note_converted", {"version": 3}))
