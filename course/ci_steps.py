@@ -21,10 +21,12 @@ SANITIZE = "source/nbval_sanitize.cfg"
 NBVAL_SUITES = [
     ("student lessons", ["lessons/*/*.ipynb"], {"COURSE_GRADING": None}),
     ("solved lessons", ["solutions/lessons/*/*.ipynb"], {"COURSE_GRADING": "1"}),
-    # the MNIST lab (issue 6): student notebooks and the solved English source
-    ("student labs", ["labs/*/*.ipynb"], {"COURSE_GRADING": None}),
+    # the MNIST lab (issue 6): the solved English source, with --nbval-lax (only the check cells' outputs are
+    # compared). The student labs are not run here: they stop at their first stub by design; tests/test_grade_lab.py
+    # checks that the first error is that stub's NotImplementedError.
     ("solved lab", ["solutions/mnist/*.ipynb"], {"COURSE_GRADING": "1"}),
 ]
+LAX_SUITES = {"solved lab"}     # suites run with --nbval-lax instead of --nbval
 
 
 def run(cmd, env=None):
@@ -48,7 +50,8 @@ def nbval(name, globs, changes, jobs):
             env.pop(k, None)
         else:
             env[k] = v
-    cmd = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "--nbval", "--nbval-current-env",
+    mode = "--nbval-lax" if name in LAX_SUITES else "--nbval"
+    cmd = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", mode, "--nbval-current-env",
            "--nbval-cell-timeout=600", "-o", "testpaths=", "-o", "addopts="]
     if (ROOT / SANITIZE).exists():
         cmd += ["--nbval-sanitize-with", SANITIZE]
