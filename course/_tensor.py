@@ -586,6 +586,7 @@ class Tensor:
             self._version.value += 1
             return
         self._inplace(ops.index_put(self, idx, value))
+        self.grad_fn._name = "CopySlices"
 
     # -- in-place ops ---------------------------------------------------------------------------------
     def _check_inplace_allowed(self):
@@ -604,16 +605,37 @@ class Tensor:
                 raise RuntimeError(f"result type {_torch_type_name(result.dtype)} can't be cast to the desired "
                                    f"output type {_torch_type_name(self.dtype)}")
         recording = result.requires_grad and _Mode.enabled
+        if recording and result.dtype is not self.dtype:
+            result = result.to(self.dtype)              # the recorded result gets self's dtype too
         if recording and self._base is not None and self._base.requires_grad:
-            raise RuntimeError("course does not support in-place changes to a view of a tensor that requires grad "
-                               "(its base would not see them); use an out-of-place op such as torch.where or "
-                               "torch.cat instead.")
+            return self._inplace_on_view(result)
         if recording:
             result.grad_fn._keep_old_values(self)
         self._data[...] = result._data
         self._version.value += 1
         if recording:
             self.grad_fn, self.requires_grad, self._output_nr = result.grad_fn, True, result._output_nr
+        return self
+
+    def _inplace_on_view(self, result):
+        """In-place change of a slice ``self = base[idx]`` of a tensor that requires grad (``y[0] += 1``).
+
+        The base's history gets the change: base becomes ``index_put(base, idx, result)`` (the gradient
+        reaches result at idx and the old base elsewhere), and self becomes ``base[idx]`` again.
+        """
+        base, idx = self._base, getattr(self, "_view_index", None)
+        if base.grad_fn is None:
+            raise RuntimeError("a view of a leaf Variable that requires grad is being used in an in-place "
+                               "operation.")
+        if idx is None:
+            raise RuntimeError("course supports in-place changes to a view of a tensor that requires grad only "
+                               "for one level of basic indexing (y[0] += 1, y[:, 1].mul_(2)); write y[0, 1] "
+                               "rather than y[0][1], or use an out-of-place op (torch.where, torch.cat).")
+        result.grad_fn._keep_old_values(self)
+        base._inplace(ops.index_put(base, idx, result))      # writes the numbers self shares with base
+        base.grad_fn._name = "CopySlices"                     # PyTorch's name for this step
+        fresh = ops.index(base, idx)
+        self.grad_fn, self.requires_grad, self._output_nr = fresh.grad_fn, True, 0
         return self
 
     def _updates_in_place(self, other):

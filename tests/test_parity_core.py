@@ -436,3 +436,24 @@ def test_errors_like_pytorch(name):
     if name in SAME_MESSAGE:
         first = str(t).split("Hint:")[0].split("\n")[0].replace("torch.", "").strip()
         assert first.replace("torch.", "") in str(c).replace("course.", "").replace("torch.", ""), (str(c), str(t))
+
+
+def test_inplace_on_slices_of_a_tensor_that_requires_grad():
+    def edit(L, x):
+        y = x * 1
+        y[0] += 1                                   # a view changed in place: y's history records it
+        y[:, 1] *= 3
+        y[1:, 2:].clamp_(max=1.0)
+        y[-1].mul_(y[0].detach() * 0 + 2)
+        y[0, 0] = 5.0
+        return y
+    out_c, out_t = run_both(edit, [data(5, (3, 4))])
+    assert out_c.grad_fn.name() == "CopySlices" and "CopySlices" in out_t.grad_fn.name()
+
+
+def test_inplace_on_a_view_of_a_leaf_is_refused():
+    for L in (course, torch):
+        x = L.ones(2, requires_grad=True)
+        with pytest.raises(RuntimeError, match="a view of a leaf Variable that requires grad is being used in an "
+                                               "in-place operation."):
+            x[0].add_(1)

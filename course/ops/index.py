@@ -185,9 +185,10 @@ def index(input, idx):
     _check_bounds(input, idx)
     if _is_basic(idx):
         items = idx if isinstance(idx, tuple) else (idx,)
-        if any(isinstance(i, int) for i in items):
-            return Select.apply(input, idx)
-        return Slice.apply(input, idx)
+        out = (Select if any(isinstance(i, int) for i in items) else Slice).apply(input, idx)
+        if input._base is None:
+            out._view_index = idx           # lets an in-place change of out be recorded on input
+        return out
     try:
         return Index.apply(input, idx)
     except IndexError as e:
