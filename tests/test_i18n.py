@@ -238,3 +238,33 @@ def test_build_executes_english_and_renders_feedback_per_language(project):
     assert outs["pl", "solved"] == "✅ y: dobrze, brawo!"
     assert outs["zh-Hans", "student"].startswith("⏳ y：还没完成")
     assert i18n.check(project) == []
+
+
+def test_links_to_repository_files_follow_the_notebook_depth(tmp_path):
+    cells = list(SOURCE)
+    cells[1] = ("markdown", "m1", "See [`course/ops/unary.py`](../../course/ops/unary.py).")
+    write_source(tmp_path, cells)
+    i18n.extract(tmp_path, log=None)
+    translate(tmp_path, {lang: {"m1": "[x](../../course/ops/unary.py)", "m4": "."} for lang in TRANSLATIONS})
+    i18n.build(tmp_path, execute_code=False, log=None)
+    student = nbformat.read(str(tmp_path / "lessons" / "pl" / "00_tiny.ipynb"), as_version=4)
+    solved = nbformat.read(str(tmp_path / "solutions" / "lessons" / "pl" / "00_tiny.ipynb"), as_version=4)
+    assert student.cells[1].source == "[x](../../course/ops/unary.py)"
+    assert solved.cells[1].source == "[x](../../../course/ops/unary.py)"
+    assert i18n.check(tmp_path) == []
+
+
+def test_stale_check_feedback_is_reported_and_rebuilt_without_executing(project):
+    path = project / "lessons" / "en" / "00_tiny.ipynb"
+    nb = nbformat.read(str(path), as_version=4)
+    nb.cells[3].outputs = [nbformat.v4.new_output(
+        "display_data", data={"text/plain": "old words"},
+        metadata={"course_exercise": {"messages": [["not_done", {"name": "y"}]]}})]
+    nbformat.write(nb, str(path))
+    assert problems_with(project, "lessons/en/00_tiny.ipynb:cell c3: check feedback differs")
+    assert problems_with(project, "lessons/ru/00_tiny.ipynb:cell c3: outputs differ from lessons/en/00_tiny.ipynb")
+    written = i18n.build(project, execute_code=False, log=None)
+    assert sorted(p.parent.name for p in written) == sorted(i18n.LANGS)   # the student notebooks only
+    nb = nbformat.read(str(project / "lessons" / "ru" / "00_tiny.ipynb"), as_version=4)
+    assert nb.cells[3].outputs[0]["data"]["text/plain"].startswith("⏳ y: ещё не сделано")
+    assert i18n.check(project) == []

@@ -26,27 +26,64 @@ def outputs_of(nbset, path, root, lang):
     return out
 
 
-def messages_fingerprint(root, lang):
-    path = Path(root) / config.MESSAGES_DIR / f"{lang}.json"
-    return json.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
-
-
 def expected(root, nbset, source_nb, stem, lang, variant):
     """The notebook the build would write (without outputs) and its stamp."""
     tr = catalog.translations(root, lang, stem)
-    st = nbk.stamp(nbk.source_fingerprint(source_nb), variant, lang, sorted(tr.items()),
-                   messages_fingerprint(root, lang), messages_fingerprint(root, config.SOURCE_LANG))
+    st = nbk.stamp(nbk.source_fingerprint(source_nb), variant, lang, sorted(tr.items()))
     depth = len(Path(dict(zip(("student", "solved"), (nbset.student, nbset.solved)))[variant]).parts) - 1
     return nbk.build(source_nb, lang, variant, tr, st, depth), st
 
 
-def is_current(path, want):
-    """True when the notebook at ``path`` has the stamp and cells of ``want``."""
+def stale_feedback(nb, lang):
+    """Ids of code cells whose stored check feedback differs from what the current messages say."""
+    from course import exercises
+    exercises.messages.cache_clear()
+    stale = []
+    for cell in nb.cells:
+        for out in cell.get("outputs", []) if cell.cell_type == "code" else []:
+            meta = out.get("metadata", {}).get("course_exercise")
+            if meta and "data" in out:
+                text = out["data"].get("text/plain", "")
+                text = "".join(text) if isinstance(text, list) else text
+                if text != exercises.render(meta["messages"], lang):
+                    stale.append(cell.get("id"))
+                    break
+    return stale
+
+
+def comparable_outputs(nb):
+    """Every code cell's outputs, with check feedback reduced to its message keys (language-independent)."""
+    out = []
+    for cell in nb.cells:
+        if cell.cell_type != "code":
+            continue
+        outs = []
+        for o in cell.get("outputs", []):
+            o = dict(o)
+            meta = o.get("metadata", {}).get("course_exercise")
+            if meta and "data" in o:
+                o["data"] = dict(o["data"], **{"text/plain": meta["messages"]})
+            outs.append(o)
+        out.append((cell.get("id"), outs))
+    return json.loads(json.dumps(out, sort_keys=True, default=str))
+
+
+def same_outputs(a, b):
+    return comparable_outputs(a) == comparable_outputs(b)
+
+
+def same_cells(path, want):
+    """True when the notebook at ``path`` has the cells (ids, types, sources) of ``want``."""
+    return path.exists() and nbk.structure(nbk.read(path)) == nbk.structure(want)
+
+
+def is_current(path, want, lang):
+    """True when the notebook at ``path`` has the stamp, cells and check feedback of ``want``."""
     if not path.exists():
         return False
     have = nbk.read(path)
     return (have.metadata.get("course", {}).get("stamp") == want.metadata["course"]["stamp"]
-            and nbk.structure(have) == nbk.structure(want))
+            and nbk.structure(have) == nbk.structure(want) and not stale_feedback(have, lang))
 
 
 def extract(root=ROOT, langs=config.TRANSLATED, log=print):
@@ -70,8 +107,8 @@ def build(root=ROOT, langs=config.LANGS, only=None, force=False, execute_code=Tr
     """Write the student and solved notebooks of every language; returns the paths written.
 
     ``only``: source stems to build (default all). Unchanged notebooks are skipped unless ``force``.
-    The English builds are executed when they (or any translation) need writing and ``execute_code``;
-    otherwise their stored outputs are reused.
+    The English builds are executed when their cells changed and ``execute_code``; otherwise their stored
+    outputs are reused (a change in ``course/`` itself is not seen: use ``force``).
     """
     root = Path(root)
     written = []
@@ -83,16 +120,10 @@ def build(root=ROOT, langs=config.LANGS, only=None, force=False, execute_code=Tr
         if problems:
             raise nbk.SourceError("\n".join(problems))
         for variant, en_path in outputs_of(nbset, path, root, config.SOURCE_LANG).items():
-            plan = {}
-            for lang in langs:
-                want, _ = expected(root, nbset, src, path.stem, lang, variant)
-                out = outputs_of(nbset, path, root, lang)[variant]
-                if force or not is_current(out, want):
-                    plan[lang] = (want, out)
-            if not plan:
-                continue
             en_want, _ = expected(root, nbset, src, path.stem, config.SOURCE_LANG, variant)
-            if execute_code and (force or not is_current(en_path, en_want)):
+            # outputs depend on the code only: execute when the English cells changed (or on --force);
+            # otherwise reuse the stored outputs (their check feedback is re-rendered from its metadata)
+            if execute_code and (force or not same_cells(en_path, en_want)):
                 if log:
                     log(f"executing {en_path.relative_to(root)} ...")
                 executed = execute.run(en_want, en_path.parent)
@@ -100,8 +131,12 @@ def build(root=ROOT, langs=config.LANGS, only=None, force=False, execute_code=Tr
                 executed = nbk.read(en_path)
             else:
                 executed = en_want
-            for lang, (want, out) in plan.items():
+            for lang in langs:
+                want, _ = expected(root, nbset, src, path.stem, lang, variant)
+                out = outputs_of(nbset, path, root, lang)[variant]
                 execute.copy_outputs(executed, want, lang)
+                if not force and is_current(out, want, lang) and same_outputs(nbk.read(out), want):
+                    continue
                 nbk.write(want, out)
                 written.append(out)
                 if log:

@@ -4,7 +4,7 @@ from pathlib import Path
 
 from . import catalog, config
 from . import notebook as nbk
-from .build import ROOT, expected, outputs_of, sources
+from .build import ROOT, comparable_outputs, expected, outputs_of, sources, stale_feedback
 from .codecompare import same_code
 
 
@@ -52,7 +52,10 @@ def _compare_to_english(en_nb, nb, where, en_where):
         out.append(f"{where}:cell {ids[first] if first < len(ids) else '<end>'}: cell ids or order differ "
                    f"from {en_where} (position {first})")
         return out
+    outs, en_outs = dict(comparable_outputs(nb)), dict(comparable_outputs(en_nb))
     for c, e in zip(nb.cells, en_nb.cells):
+        if c.cell_type == "code" and outs.get(c.get("id")) != en_outs.get(c.get("id")):
+            out.append(f"{where}:cell {c.get('id')}: outputs differ from {en_where} (run build)")
         if c.cell_type != e.cell_type:
             out.append(f"{where}:cell {c.get('id')}: a {c.cell_type} cell where {en_where} has a {e.cell_type} cell")
         elif c.cell_type == "code" and not same_code(nbk.cell_source(c), nbk.cell_source(e)):
@@ -102,8 +105,11 @@ def check(root=ROOT, log=None):
                     problems.append(f"{rel}:cell {cid}: not in {where} (run build)")
                     stale = True
                 if not stale and have.metadata.get("course", {}).get("stamp") != stamp:
-                    problems.append(f"{rel}: out of date (its stamp does not match source, catalog and "
-                                    f"messages: run `python -m course.i18n build`)")
+                    problems.append(f"{rel}: out of date (its stamp does not match source and catalog: "
+                                    f"run `python -m course.i18n build`)")
+                for cid in stale_feedback(have, lang):
+                    problems.append(f"{rel}:cell {cid}: check feedback differs from course/exercises_messages "
+                                    f"(run `python -m course.i18n build`: re-renders, executes nothing)")
             if config.SOURCE_LANG in built:
                 en_nb, en_rel = built[config.SOURCE_LANG]
                 for lang, (nb, rel) in built.items():
