@@ -71,7 +71,8 @@ def tensor(data, *, dtype=None, device=None, requires_grad=False, pin_memory=Fal
         if isinstance(data, (str, bytes)) or (isinstance(data, list) and _has_str(data)):
             raise TypeError(f"new(): invalid data type '{type(data).__name__}'")
         try:
-            array = np.array(data, dtype=dtype.np)
+            with np.errstate(over="ignore"):       # torch.tensor(70000., dtype=float16) is inf, silently
+                array = np.array(data, dtype=dtype.np)
         except ValueError as e:
             raise ValueError(f"expected sequence of equal-length lists, got ragged data ({e})") from None
     if requires_grad and dtype is not None and not dtype.is_floating_point:
