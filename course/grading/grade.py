@@ -103,8 +103,9 @@ def grade_one(path, name, lab, options, out_dir):
         try:
             nb, notes = prepare.load(data)
             kernel = prepare.kernel_language(nb)
-            if kernel != "python":
-                raise prepare.Ungradable(f"the notebook was written for a {kernel} kernel, not for Python")
+            if kernel.lower() != "python":
+                raise prepare.Ungradable(f"the notebook was written for another programming language ({kernel}), "
+                                         "not for Python")
             prepared = prepare.prepare(nb, lab.solution, feedback.LANGS)
             lang = prepared.language
             asked = _asked_language(nb)

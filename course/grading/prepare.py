@@ -110,7 +110,7 @@ def kernel_language(nb):
     """The programming language the notebook was written for (``python`` when it does not say)."""
     for meta, key in ((nb.metadata.get("kernelspec"), "language"), (nb.metadata.get("language_info"), "name")):
         if isinstance(meta, dict) and isinstance(meta.get(key), str) and meta[key]:
-            return meta[key].lower()
+            return meta[key]
     return "python"
 
 
