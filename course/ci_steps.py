@@ -52,7 +52,7 @@ def nbval(name, globs, changes, jobs):
             env[k] = v
     mode = "--nbval-lax" if name in LAX_SUITES else "--nbval"
     cmd = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", mode, "--nbval-current-env",
-           "--nbval-cell-timeout=600", "-o", "testpaths=", "-o", "addopts="]
+           "--nbval-cell-timeout=600", "--nbval-kernel-startup-timeout=300", "-o", "testpaths=", "-o", "addopts="]
     if (ROOT / SANITIZE).exists():
         cmd += ["--nbval-sanitize-with", SANITIZE]
     if jobs != "0":
