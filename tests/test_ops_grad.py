@@ -349,3 +349,14 @@ def test_more_ops_gradcheck():
     check(lambda t, u: course.logaddexp(t, u), m, b)
     check(lambda t, u: course.xlogy(t, u.abs()), m, b)
     check(lambda t, u: course.addcdiv(t, t, u, value=0.5) + course.addcmul(t, u, u, value=2), m, b)
+
+
+EINSUMS = [("ij,jk->ik", [(2, 3), (3, 4)]), ("bij,bjk->bik", [(2, 2, 3), (2, 3, 2)]), ("i,i->", [(3,), (3,)]),
+           ("ij->j", [(2, 3)]), ("ij->ji", [(2, 3)]), ("i,j->ij", [(2,), (3,)]), ("ijk,ik->j", [(2, 3, 4), (2, 4)]),
+           ("ij,jk", [(2, 3), (3, 4)]), ("bhqd,bhkd->bhqk", [(1, 2, 3, 4), (1, 2, 5, 4)])]
+
+
+@pytest.mark.parametrize("equation,shapes", EINSUMS)
+def test_einsum_gradcheck(equation, shapes):
+    rng = np.random.default_rng(len(equation))
+    check(lambda *ts: course.einsum(equation, *ts), *[leaf(rng, s) for s in shapes])

@@ -224,6 +224,14 @@ def test_more_ops_parity(shape, seed):
     run_both(lambda L, a, b: L.hypot(a, b), [x, y], rtol=1e-4, atol=1e-5)
 
 
+@pytest.mark.parametrize("equation,shapes", [("ij,jk->ik", [(2, 3), (3, 4)]), ("bij,bjk->bik", [(2, 2, 3), (2, 3, 2)]),
+                                             ("i,i->", [(3,), (3,)]), ("ij->j", [(2, 3)]), ("ij,kj", [(2, 3), (4, 3)]),
+                                             ("bhqd,bhkd->bhqk", [(1, 2, 3, 4), (1, 2, 5, 4)])])
+def test_einsum_parity(equation, shapes):
+    run_both(lambda L, *ts: L.einsum(equation, *ts), [data(i, s) for i, s in enumerate(shapes)], rtol=1e-4,
+             atol=1e-5)
+
+
 def test_finfo_iinfo_match():
     for name in ("float16", "bfloat16", "float32", "float64"):
         c, t = course.finfo(getattr(course, name)), torch.finfo(getattr(torch, name))

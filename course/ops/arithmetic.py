@@ -12,7 +12,7 @@ from ._util import broadcast_error, quiet, promote, sum_to_shape, is_tensor, che
 __all__ = ["add", "sub", "mul", "div", "neg", "pow", "matmul", "true_divide", "floor_divide",
            "remainder", "fmod", "rsub", "mm", "bmm", "dot", "mv", "outer", "addmm", "multiply",
            "subtract", "divide", "square", "lerp", "atan2", "arctan2", "hypot", "xlogy", "logaddexp",
-           "addcmul", "addcdiv", "deg2rad", "rad2deg"]
+           "addcmul", "addcdiv", "deg2rad", "rad2deg", "einsum"]
 
 
 class Add(Op):
@@ -467,3 +467,63 @@ def deg2rad(input):
 
 def rad2deg(input):
     return input * (180 / math.pi)
+
+
+def _einsum_parts(equation, n):
+    """'ij,jk->ik' -> (['ij', 'jk'], 'ik'); without '->' the output is the letters used once, sorted."""
+    equation = equation.replace(" ", "")
+    if "..." in equation:
+        raise NotImplementedError("course.einsum does not support '...' (write the dims out)")
+    ins, _, out = equation.partition("->")
+    ins = ins.split(",")
+    if len(ins) != n:
+        raise RuntimeError(f"einsum(): more operands were provided than specified in the equation"
+                           if n > len(ins) else "einsum(): fewer operands were provided than specified in "
+                                                "the equation")
+    if "->" not in equation:
+        letters = "".join(ins)
+        out = "".join(sorted(c for c in set(letters) if letters.count(c) == 1))
+    return ins, out
+
+
+class Einsum(Op):
+    """out = einsum(equation, *operands): multiply along shared letters, sum the letters not in the output.
+    The gradient of operand k is again an einsum: of grad with the other operands, written to operand k's
+    letters (a letter only operand k has was summed away: its gradient is broadcast back along it)."""
+    @staticmethod
+    def forward(ctx, equation, *arrays):
+        ctx.equation = equation
+        ctx.save_for_backward(*arrays)
+        return get_array_module(arrays[0]).einsum(equation, *arrays)
+
+    @staticmethod
+    def backward(ctx, grad):
+        operands = ctx.saved_tensors
+        ins, out = _einsum_parts(ctx.equation, len(operands))
+        grads = [None]
+        for k, letters in enumerate(ins):
+            if not ctx.needs_input_grad[k + 1]:
+                grads.append(None)
+                continue
+            if len(set(letters)) != len(letters):
+                raise NotImplementedError(f"einsum backward with a repeated letter in one operand ({letters})")
+            others = [(s, t) for j, (s, t) in enumerate(zip(ins, operands)) if j != k]
+            known = set(out).union(*[set(s) for s, _ in others])
+            target = "".join(c for c in letters if c in known)
+            spec = ",".join([out] + [s for s, _ in others]) + "->" + target
+            g = einsum(spec, grad, *[t for _, t in others])
+            for i, c in enumerate(letters):
+                if c not in known:
+                    g = g.unsqueeze(i)
+            grads.append(g.expand(*operands[k].shape))
+        return tuple(grads)
+
+
+def einsum(equation, *operands):
+    """Sums of products named by letters: einsum('ij,jk->ik', a, b) is a @ b, 'ii->' would be a trace."""
+    if len(operands) == 1 and isinstance(operands[0], (list, tuple)):
+        operands = tuple(operands[0])
+    _einsum_parts(equation, len(operands))
+    check_same_device("einsum", *operands)
+    operands = promote(*operands)
+    return Einsum.apply(equation, *operands)
