@@ -6,7 +6,8 @@ import numpy as np
 from ... import ops
 from ..._device import get_array_module, to_device
 from ...ops._util import wrap
-from ..kernels.pooling import MaxPool2dOp, AvgPool2dOp
+from ..kernels.pooling import MaxPool2dOp, AvgPool2dOp, window_argmax
+from ..kernels.conv import _pad
 from ._util import pair
 
 __all__ = ["max_pool2d", "max_pool1d", "avg_pool2d", "avg_pool1d", "adaptive_avg_pool2d", "adaptive_avg_pool1d",
@@ -57,17 +58,11 @@ def max_pool2d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode
     k, s, pads, d, out_hw = _pool_geometry("max_pool2d", x, kernel_size, stride, padding, dilation, ceil_mode)
     y = MaxPool2dOp.apply(x, k, s, pads, d, out_hw)
     if return_indices:
-        idx = wrap(_flat_indices(y.grad_fn.idx if y.grad_fn is not None else _argmax(x, k, s, pads, d, out_hw),
-                                 x.shape, k, s, pads, d))
+        xp = get_array_module(x._data)
+        xpad = x._data if not any(pads) else _pad(xp, x._data, pads, value=-xp.inf)
+        idx = wrap(_flat_indices(window_argmax(xpad, y._data, k, s, d), x.shape, k, s, pads, d))
         return (y.squeeze(0), idx.squeeze(0)) if unbatched else (y, idx)
     return y.squeeze(0) if unbatched else y
-
-
-def _argmax(x, k, s, pads, d, out_hw):
-    from ...autograd.function import Node
-    ctx = Node(MaxPool2dOp)
-    MaxPool2dOp.forward(ctx, x._data, k, s, pads, d, out_hw)
-    return ctx.idx
 
 
 def _flat_indices(idx, x_shape, k, s, pads, d):

@@ -25,32 +25,93 @@ def _crop(x, padding, shape):
     return x[:, :, ph0:ph0 + shape[2], pw0:pw0 + shape[3]]
 
 
+def window_max(xpad, kernel, out_hw, stride, dilation):
+    """y = the elementwise maximum of the kh*kw window slices (NaN propagates, like PyTorch)."""
+    xp = get_array_module(xpad)
+    kh, kw = kernel
+    y = xpad[_slice(0, 0, out_hw, stride, dilation)].copy()
+    for i in range(kh):
+        for j in range(kw):
+            if i or j:
+                xp.maximum(y, xpad[_slice(i, j, out_hw, stride, dilation)], out=y)
+    return y
+
+
+def window_argmax(xpad, y, kernel, stride, dilation):
+    """For each window, the offset i * kw + j of the first element equal to its maximum y."""
+    xp = get_array_module(xpad)
+    kh, kw = kernel
+    idx = xp.full(y.shape, kh * kw - 1, dtype=xp.int16)
+    found = xp.zeros(y.shape, dtype=bool)
+    y_nan = xp.isnan(y)
+    for i in range(kh):
+        for j in range(kw):
+            if i == kh - 1 and j == kw - 1:
+                break
+            s = xpad[_slice(i, j, y.shape[2:], stride, dilation)]
+            hit = s == y
+            hit |= y_nan & xp.isnan(s)
+            hit &= ~found
+            xp.copyto(idx, i * kw + j, where=hit)
+            found |= hit
+    return idx
+
+
 class MaxPool2dOp(Op):
-    """y = max over each window of x (padding counts as -inf);  dx gets g at the arg-max of each window"""
+    """y = max over each window of x (padding counts as -inf);  dx gets g at the (first) arg-max of each window"""
     @staticmethod
     def forward(ctx, x, kernel, stride, padding, dilation, out_hw):
         xp = get_array_module(x)
         xpad = _pad(xp, x, padding, value=-xp.inf)
-        kh, kw = kernel
-        y, idx = None, None
-        for i in range(kh):
-            for j in range(kw):
-                s = xpad[_slice(i, j, out_hw, stride, dilation)]
-                if y is None:
-                    y = s.copy()
-                    idx = xp.zeros(y.shape, dtype=xp.int16)
-                else:
-                    better = s > y                  # strictly greater: the first maximum wins ties
-                    better |= xp.isnan(s)           # NaN propagates, like PyTorch
-                    xp.copyto(y, s, where=better)
-                    xp.copyto(idx, i * kw + j, where=better)
+        y = window_max(xpad, kernel, out_hw, stride, dilation)
         ctx.args = (tuple(x.shape), kernel, stride, padding, dilation)
-        ctx.idx = idx
+        if ctx.needs_input_grad[0]:
+            ctx.xpad, ctx.y = xpad, y         # the arg-max is found in backward, only when needed
         return y
 
     @staticmethod
     def backward(ctx, grad):
-        return MaxPoolScatter.apply(grad, ctx.idx, *ctx.args)
+        x_shape, kernel, stride, padding, dilation = ctx.args
+        if tuple(stride) == tuple(kernel) and not any(padding) and tuple(dilation) == (1, 1):
+            return _tiled_backward(grad, ctx.xpad, ctx.y, kernel)
+        idx = window_argmax(ctx.xpad, ctx.y, kernel, stride, dilation)
+        return MaxPoolScatter.apply(grad, idx, *ctx.args)
+
+
+def _tiled_backward(grad, x, y, kernel):
+    return TiledMaxPoolScatter.apply(grad, x, y, kernel)
+
+
+class TiledMaxPoolScatter(Op):
+    """Max-pool backward when the windows tile the input (stride = kernel, no padding, the usual 2x2 case):
+    offset (i, j) of every window gets g where it holds the window's first maximum, else 0."""
+    @staticmethod
+    def forward(ctx, grad, x, y, kernel):
+        xp = get_array_module(grad)
+        (kh, kw), (N, C, oh, ow) = kernel, y.shape
+        xr = x[:, :, :oh * kh, :ow * kw].reshape(N, C, oh, kh, ow, kw)
+        gx = xp.zeros((N, C) + x.shape[2:], dtype=grad.dtype)
+        gr = gx[:, :, :oh * kh, :ow * kw].reshape(N, C, oh, kh, ow, kw)   # a view when nothing is cropped
+        seen = xp.zeros(y.shape, dtype=bool)
+        y_nan = xp.isnan(y)
+        for i in range(kh):
+            for j in range(kw):
+                hit = xr[:, :, :, i, :, j] == y
+                if y_nan.any():
+                    hit |= y_nan & xp.isnan(xr[:, :, :, i, :, j])
+                hit &= ~seen                          # ties: only the first maximum gets the gradient
+                seen |= hit
+                xp.multiply(grad, hit, out=gr[:, :, :, i, :, j])
+        if gr.base is not gx and gr.base is not gx.base:
+            gx[:, :, :oh * kh, :ow * kw] = gr.reshape(N, C, oh * kh, ow * kw)
+        ctx.x, ctx.y, ctx.kernel = x, y, kernel
+        return gx
+
+    @staticmethod
+    def backward(ctx, gg):
+        k = ctx.kernel
+        idx = window_argmax(ctx.x, ctx.y, k, k, (1, 1))
+        return MaxPoolSelect.apply(gg, idx, ctx.x.shape, k, k, (0, 0, 0, 0), (1, 1))
 
 
 class MaxPoolScatter(Op):
