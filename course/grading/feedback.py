@@ -3,7 +3,8 @@
 Each check: its title, points earned of possible, passed or failed, and a hint. Visible checks also show
 why they failed (the assertion's message). Hidden checks are named with their title only: their code and
 messages never appear. Texts: ``course/grading/messages/<lang>.json`` (the grader's own words) and the
-lab's ``checks.json`` next to its solution (a title and a hint per check and language).
+lab's ``checks.json`` next to its solution (a title and a hint per check and language; ``_lab`` holds
+the lab's own title).
 """
 import functools
 import json
@@ -19,7 +20,7 @@ def messages(lang):
     return json.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
 
 
-def text(lang, key, **fields):
+def text(lang, key, /, **fields):
     template = messages(lang).get(key) or messages("en").get(key) or key
     try:
         return template.format(**fields)
@@ -46,6 +47,8 @@ def render(submission, lab_title, lang, result, checks_json=None, notes=()):
     """The Markdown feedback for one graded submission (``result``: a ``score.Score``)."""
     lang = lang if lang in LANGS else "en"
     t = functools.partial(text, lang)
+    if "_lab" in (checks_json or {}):
+        lab_title = check_texts(checks_json, lang, "_lab")[0]
     out = [f"# {t('title', lab=lab_title, submission=submission)}", "",
            f"**{t('score')}: {_pts(result.score)} / {_pts(result.max_score)}**", "",
            f"{t('status')}: {t('status_' + result.status)}", ""]

@@ -89,6 +89,19 @@ def fingerprint(data, lab, options):
 
 def grade_one(path, name, lab, options, out_dir):
     """Grade one submission file; returns its grades.csv row (and writes its feedback). Never raises."""
+    try:
+        return _grade_one(path, name, lab, options, out_dir)
+    except Exception as e:   # a bug of the grader must not cost the other submissions their rows
+        return error_row(path, name, lab, e)
+
+
+def error_row(path, name, lab, exc):
+    max_score = sum(c.points for c in score.checks_of(lab.solution))
+    return {"submission": name, "score": "0", "max_score": f"{max_score:g}", "status": "error",
+            "reason": f"the grader failed on this submission ({type(exc).__name__}: {exc})"[:300], "file": str(path)}
+
+
+def _grade_one(path, name, lab, options, out_dir):
     start = time.monotonic()
     path = Path(path)
     data, lang, notes = b"", "en", []
@@ -110,7 +123,7 @@ def grade_one(path, name, lab, options, out_dir):
             lang = prepared.language
             asked = _asked_language(nb)
             if asked and asked not in feedback.LANGS:
-                notes.append(("note_language", {"lang": asked}))
+                notes.append(("note_language", {"code": asked}))
             notes += prepared.notes
             with tempfile.TemporaryDirectory(prefix="course-grade-") as tmp:
                 result = run.run(prepared.nb, Path(tmp), options.cell_timeout, options.notebook_timeout,
@@ -171,12 +184,16 @@ def grade(paths, out_dir, lab, options=None, jobs=1, resume=False, log=print):
         todo.append((path, name))
     if options.threads is None or options.threads < 1:
         options.threads = max(1, (os.cpu_count() or 1) // max(1, jobs))
-    rows = []
+    rows, todo_names = [], [(n, p) for p, n in todo]
     with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
         futures = {pool.submit(grade_one, p, n, lab, options, out_dir): n for p, n in todo}
         try:
             for fut in as_completed(futures):
-                row = fut.result()
+                try:
+                    row = fut.result()
+                except Exception as e:
+                    name = futures[fut]
+                    row = error_row(dict(todo_names)[name], name, lab, e)
                 book.put(row)
                 rows.append(row)
                 log(f"{row['submission']}: {row['score']}/{row['max_score']} {row['status']}: {row['reason']} "
