@@ -458,7 +458,7 @@ class Tensor:
         return ops.sub(self, other)
 
     def __rsub__(self, other):
-        return ops.sub(other, self)
+        return ops.rsub(self, other)
 
     def __mul__(self, other):
         return ops.mul(self, other)

@@ -262,6 +262,16 @@ REPRS = [
     lambda L: L.ones(2, 2, requires_grad=True).max(0),
     lambda L: L.tensor([[0.5, 0.25]]).t(),
     lambda L: L.linspace(0, 1, 30),
+    lambda L: 2 - L.ones(2, requires_grad=True),
+    lambda L: L.ones(2, requires_grad=True)[0],
+    lambda L: L.ones(2, 2, requires_grad=True).t(),
+    lambda L: L.ones(2, requires_grad=True).unsqueeze(0),
+    lambda L: L.stack([L.ones(2, requires_grad=True)]),
+    lambda L: L.ones(2, requires_grad=True).double(),
+    lambda L: L.ones(2, requires_grad=True).logsumexp(0),
+    lambda L: L.ones(2, requires_grad=True).norm(),
+    lambda L: L.ones(2, requires_grad=True).std(),
+    lambda L: L.ones(2, requires_grad=True).masked_fill(L.tensor([True, False]), 0.0),
 ]
 
 

@@ -41,6 +41,11 @@ class Sub(Op):
         return sum_to_shape(grad, sa), sum_to_shape(-grad, sb)
 
 
+class Rsub(Sub):
+    """Sub with the number first (2 - x), named as PyTorch names it"""
+    grad_fn_name = "RsubBackward1"
+
+
 class Mul(Op):
     """out = a * b;  d/da = b,  d/db = a"""
     @staticmethod
@@ -211,7 +216,10 @@ def sub(input, other, *, alpha=1, out=None):
 
 
 def rsub(input, other, alpha=1):
-    return sub(other, input, alpha=alpha)
+    """other - alpha * input"""
+    if alpha != 1:
+        input = input * alpha
+    return _binary(Rsub, other, input)
 
 
 def mul(input, other, *, out=None):
