@@ -407,3 +407,18 @@ def test_import_course_is_light():
             "print(heavy)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "[]"
+
+
+def test_detect_anomaly_names_the_op_that_made_a_nan():
+    x = course.tensor([0.0], requires_grad=True)
+    (x / x).sum().backward()                    # without anomaly mode: a nan gradient, quietly
+    assert math.isnan(x.grad.item())
+    with course.autograd.detect_anomaly():
+        assert course.autograd.is_anomaly_enabled()
+        with pytest.raises(RuntimeError, match=r"Function 'DivBackward0' returned nan values in its 1th output."):
+            (x / x).sum().backward()
+    assert not course.autograd.is_anomaly_enabled()
+    with course.autograd.set_detect_anomaly(True):
+        y = course.tensor([4.0], requires_grad=True)
+        y.sqrt().backward()                      # no nan: nothing to report
+        assert y.grad.item() == 0.25

@@ -187,6 +187,8 @@ def run_backward(outputs, grad_outputs, retain_graph, create_graph, inputs=None,
             grads_in = _tensor_grads(node, in_grads) if in_grads is not None else [None] * len(edges)
             if node.strict:                       # a custom backward may return tensors it keeps elsewhere
                 shared.update(id(g) for g in grads_in)
+            if _Mode.anomaly:
+                _check_nan(node, grads_in)
             for (nxt, nr), g in zip(edges, grads_in):
                 if nxt is None:
                     continue
@@ -210,6 +212,13 @@ def run_backward(outputs, grad_outputs, retain_graph, create_graph, inputs=None,
                                    "graph. Set allow_unused=True if this is the desired behavior.")
         return tuple(captured)
     return None
+
+
+def _check_nan(node, grads):
+    """detect_anomaly: name the op whose backward produced a nan."""
+    for i, g in enumerate(grads):
+        if g is not None and g.dtype.is_floating_point and bool(get_array_module(g._data).isnan(g._data).any()):
+            raise RuntimeError(f"Function '{node.name()}' returned nan values in its {i}th output.")
 
 
 def _tensor_grads(node, in_grads):

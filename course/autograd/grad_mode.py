@@ -7,6 +7,7 @@ import functools
 
 class _Mode:
     enabled = True          # is autograd recording the graph right now?
+    anomaly = False         # check every backward result for nan (detect_anomaly)
 
 
 def is_grad_enabled():
@@ -79,3 +80,45 @@ class inference_mode(no_grad):
 
     def __init__(self, mode=True):
         self.mode = not mode
+
+
+def is_anomaly_enabled():
+    return _Mode.anomaly
+
+
+class set_detect_anomaly:
+    """``set_detect_anomaly(True)``: every backward step checks its gradients for nan and names the op that
+    made one. Slower; for debugging. Also a context manager."""
+
+    def __init__(self, mode, check_nan=True):
+        self.prev = _Mode.anomaly
+        _Mode.anomaly = bool(mode)
+
+    def __enter__(self):
+        return None
+
+    def __exit__(self, *exc):
+        _Mode.anomaly = self.prev
+        return False
+
+
+class detect_anomaly(_GradModeContext):
+    """``with detect_anomaly(): ...``: nan checks in backward inside the block (see set_detect_anomaly)."""
+
+    def __init__(self, check_nan=True):
+        pass
+
+    def __enter__(self):
+        self.prev = _Mode.anomaly
+        _Mode.anomaly = True
+
+    def __exit__(self, *exc):
+        _Mode.anomaly = self.prev
+        return False
+
+    def __call__(self, func):
+        @functools.wraps(func)
+        def wrapper(*args, **kwargs):
+            with detect_anomaly():
+                return func(*args, **kwargs)
+        return wrapper
