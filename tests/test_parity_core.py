@@ -372,6 +372,7 @@ ERRORS = {
     "dim_out_of_range": lambda L: L.ones(2, 3).sum(2),
     "index_out_of_range": lambda L: L.ones(2, 3)[2],
     "too_many_indices": lambda L: L.ones(2)[0, 0],
+    "negative_step": lambda L: L.arange(5)[::-1],
     "float_index": lambda L: L.ones(3)[L.tensor([0.0])],
     "cat_mismatch": lambda L: L.cat([L.ones(2, 3), L.ones(3, 2)]),
     "cat_empty": lambda L: L.cat([]),
@@ -429,7 +430,7 @@ SAME_MESSAGE = {"view_noncontiguous", "view_bad_size", "matmul_shapes", "matmul_
                 "dim_out_of_range", "backward_twice", "modified_saved", "modified_input", "neg_bool",
                 "int_pow_negative", "cat_mismatch", "expand_bad", "clamp_no_bounds", "grad_unused",
                 "index_out_of_range", "bool_ambiguous", "inplace_broadcast_grow", "reshape_two_minus_one",
-                "int_div_by_zero", "mT_of_vector"}
+                "int_div_by_zero", "mT_of_vector", "negative_step"}
 
 
 @pytest.mark.parametrize("name", sorted(ERRORS))

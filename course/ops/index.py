@@ -168,6 +168,8 @@ def _check_bounds(x, idx):
     for i in items:
         if i is None:
             continue
+        if isinstance(i, slice) and i.step is not None and i.step <= 0:
+            raise ValueError("step must be greater than zero")          # (use flip to reverse)
         if i is Ellipsis:
             dim = x.dim() - sum(1 for j in items if j is not None and j is not Ellipsis) + dim
             continue
