@@ -29,7 +29,7 @@ import numpy as np
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 MNIST = ROOT / "course" / "data" / "mnist"
-THREADS = 2
+THREADS = 2          # the CI machine's cores; --threads changes it for both frameworks
 
 
 def read_idx(name):
@@ -58,11 +58,11 @@ def build(nn, workload):
                          nn.Linear(3136, 128), nn.ReLU(), nn.Linear(128, 10))
 
 
-def run_one(workload, framework, epochs, limit):
+def run_one(workload, framework, epochs, limit, threads=THREADS):
     """Train and evaluate in this process; returns the figures as a dict."""
     if framework == "torch":
         import torch as fw
-        fw.set_num_threads(THREADS)
+        fw.set_num_threads(threads)
     else:
         import course as fw
     from importlib import import_module
@@ -108,15 +108,16 @@ def main():
     ap.add_argument("--framework", choices=["course", "torch", "all"], default="all")
     ap.add_argument("--epochs", type=int, default=1)
     ap.add_argument("--limit", type=int, default=0, help="train on only this many batches per epoch")
+    ap.add_argument("--threads", type=int, default=THREADS, help="threads for both frameworks (default 2)")
     ap.add_argument("--one", action="store_true", help=argparse.SUPPRESS)   # internal: run in this process
     args = ap.parse_args()
     if args.one:
-        print(json.dumps(run_one(args.workload, args.framework, args.epochs, args.limit)))
+        print(json.dumps(run_one(args.workload, args.framework, args.epochs, args.limit, args.threads)))
         return
     workloads = ["mlp", "cnn"] if args.workload == "all" else [args.workload]
     frameworks = ["torch", "course"] if args.framework == "all" else [args.framework]
-    env = dict(os.environ, OMP_NUM_THREADS=str(THREADS), OPENBLAS_NUM_THREADS=str(THREADS),
-               MKL_NUM_THREADS=str(THREADS), PYTHONPATH=str(ROOT))
+    n = str(args.threads)
+    env = dict(os.environ, OMP_NUM_THREADS=n, OPENBLAS_NUM_THREADS=n, MKL_NUM_THREADS=n, PYTHONPATH=str(ROOT))
     for workload in workloads:
         times = {}
         for framework in frameworks:
@@ -129,7 +130,7 @@ def main():
                 except ImportError:
                     continue
             cmd = [sys.executable, __file__, "--one", "--workload", workload, "--framework", framework,
-                   "--epochs", str(args.epochs), "--limit", str(args.limit)]
+                   "--epochs", str(args.epochs), "--limit", str(args.limit), "--threads", n]
             out = subprocess.run(cmd, env=env, capture_output=True, text=True)
             if out.returncode:
                 print(out.stderr, file=sys.stderr)

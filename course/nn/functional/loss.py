@@ -158,12 +158,18 @@ def nll_loss(input, target, weight=None, size_average=None, ignore_index=-100, r
     bad &= valid
     if bad.any():
         raise IndexError(f"Target {int(tgt[bad][0])} is out of bounds.")
+    rows = xp.arange(tgt.shape[0])
+    if weight is None and bool(valid.all()):             # the common case: every row counts once
+        loss = -x[rows, tgt]                             # x[i, y_i]
+        if reduction == "none":
+            return loss.reshape(out_shape)
+        return _reduce(loss, reduction)
     safe = xp.where(valid, tgt, 0)
-    picked = x.gather(1, wrap(safe.reshape(-1, 1))).reshape(-1)     # x[i, y_i]
+    picked = x[rows, safe]
     if weight is not None:
         w = weight._data[safe] * valid
     else:
-        w = valid.astype(x._data.dtype)
+        w = valid
     w_t = wrap(w.astype(x._data.dtype, copy=False))
     loss = -picked * w_t
     if reduction == "none":
