@@ -72,9 +72,12 @@ def same_outputs(a, b):
     return comparable_outputs(a) == comparable_outputs(b)
 
 
-def same_cells(path, want):
-    """True when the notebook at ``path`` has the cells (ids, types, sources) of ``want``."""
-    return path.exists() and nbk.structure(nbk.read(path)) == nbk.structure(want)
+def same_code(path, want):
+    """True when the notebook at ``path`` has the code cells (ids, sources, order) of ``want``: its outputs,
+    which depend on nothing else, can be reused (a markdown change does not re-execute anything)."""
+    def code(nb):
+        return [(c.get("id"), nbk.cell_source(c)) for c in nb.cells if c.cell_type == "code"]
+    return path.exists() and code(nbk.read(path)) == code(want)
 
 
 def is_current(path, want, lang):
@@ -121,9 +124,9 @@ def build(root=ROOT, langs=config.LANGS, only=None, force=False, execute_code=Tr
             raise nbk.SourceError("\n".join(problems))
         for variant, en_path in outputs_of(nbset, path, root, config.SOURCE_LANG).items():
             en_want, _ = expected(root, nbset, src, path.stem, config.SOURCE_LANG, variant)
-            # outputs depend on the code only: execute when the English cells changed (or on --force);
+            # outputs depend on the code only: execute when the English code cells changed (or on --force);
             # otherwise reuse the stored outputs (their check feedback is re-rendered from its metadata)
-            if execute_code and (force or not same_cells(en_path, en_want)):
+            if execute_code and (force or not same_code(en_path, en_want)):
                 if log:
                     log(f"executing {en_path.relative_to(root)} ...")
                 executed = execute.run(en_want, en_path.parent)
