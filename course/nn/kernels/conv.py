@@ -13,7 +13,7 @@ kh*kw kernel offsets, adding one strided slice each time.
 """
 from ...autograd.function import Op
 from ..._device import get_array_module
-from ...ops.autocast_hook import lowp_matmul   # float16/bfloat16: float32 accumulation, like a GPU
+from ...ops.autocast_hook import lowp_matmul, float32_compute   # float16/bfloat16: float32 accumulation
 
 
 def out_size(size, pad_total, k, stride, dilation):
@@ -95,6 +95,8 @@ class Conv2dOp(Op):
     @staticmethod
     def forward(ctx, x, w, b, stride, padding, dilation, groups):
         xp = get_array_module(x)
+        ctx.save_for_backward(x, w)
+        low, (x, w, b) = float32_compute(x, w, b)     # float16/bfloat16: computed in float32, rounded once
         N, C, H, W, O, kh, kw, oh, ow = _geometry(x.shape, w.shape, stride, padding, dilation)
         cols = im2col(x, w.shape, stride, padding, dilation)                   # (C*kh*kw, N*L)
         out = _matmul_by_group(w.reshape(groups, O // groups, -1), cols.reshape(groups, -1, N * oh * ow))
@@ -103,9 +105,9 @@ class Conv2dOp(Op):
         if b is not None:
             y += b.reshape(1, O, 1, 1)
         ctx.args = (stride, padding, dilation, groups)
-        ctx.cols = cols if ctx.needs_input_grad[1] else None         # reused by the weight gradient
-        ctx.save_for_backward(x, w)
-        return y
+        # reused by the weight gradient (in low precision recomputed from x instead: it is the biggest array)
+        ctx.cols = cols if ctx.needs_input_grad[1] and low is None else None
+        return y if low is None else y.astype(low)
 
     @staticmethod
     def backward(ctx, grad):
@@ -122,11 +124,13 @@ class Conv2dInputGrad(Op):
     @staticmethod
     def forward(ctx, grad, w, x_shape, stride, padding, dilation, groups):
         xp = get_array_module(grad)
+        ctx.save_for_backward(grad, w)
+        low, (grad, w) = float32_compute(grad, w)
         O = w.shape[0]
         gcols = _matmul_by_group(w.reshape(groups, O // groups, -1).transpose(0, 2, 1), _grad_by_group(grad, groups))
         ctx.args = (stride, padding, dilation, groups)
-        ctx.save_for_backward(grad, w)
-        return col2im(gcols.reshape(-1, gcols.shape[-1]), x_shape, w.shape, stride, padding, dilation)
+        gx = col2im(gcols.reshape(-1, gcols.shape[-1]), x_shape, w.shape, stride, padding, dilation)
+        return gx if low is None else gx.astype(low)
 
     @staticmethod
     def backward(ctx, ggx):
@@ -143,14 +147,15 @@ class Conv2dWeightGrad(Op):
     @staticmethod
     def forward(ctx, x, grad, w_shape, stride, padding, dilation, groups, cols=None):
         xp = get_array_module(x)
+        ctx.save_for_backward(x, grad)
+        low, (x, grad) = float32_compute(x, grad)
         if cols is None:
             cols = im2col(x, w_shape, stride, padding, dilation)
         g = _grad_by_group(grad, groups)                                       # (G, O/G, N*L)
         cg = cols.reshape(groups, -1, cols.shape[-1])
         gw = _matmul_by_group(g, cg.transpose(0, 2, 1))
         ctx.args = (stride, padding, dilation, groups)
-        ctx.save_for_backward(x, grad)
-        return gw.reshape(w_shape)
+        return gw.reshape(w_shape) if low is None else gw.reshape(w_shape).astype(low)
 
     @staticmethod
     def backward(ctx, ggw):

@@ -10,6 +10,7 @@ is one strided slice of the padded input.
 """
 from ...autograd.function import Op
 from ..._device import get_array_module
+from ...ops.autocast_hook import float32_compute
 from .conv import _pad
 
 
@@ -88,6 +89,8 @@ class TiledMaxPoolScatter(Op):
     @staticmethod
     def forward(ctx, grad, x, y, kernel):
         xp = get_array_module(grad)
+        ctx.x, ctx.y, ctx.kernel = x, y, kernel
+        low, (grad, x, y) = float32_compute(grad, x, y)    # numpy's float16 compares are slow: use float32
         (kh, kw), (N, C, oh, ow) = kernel, y.shape
         xr = x[:, :, :oh * kh, :ow * kw].reshape(N, C, oh, kh, ow, kw)
         gx = xp.zeros((N, C) + x.shape[2:], dtype=grad.dtype)
@@ -104,8 +107,7 @@ class TiledMaxPoolScatter(Op):
                 xp.multiply(grad, hit, out=gr[:, :, :, i, :, j])
         if gr.base is not gx and gr.base is not gx.base:
             gx[:, :, :oh * kh, :ow * kw] = gr.reshape(N, C, oh * kh, ow * kw)
-        ctx.x, ctx.y, ctx.kernel = x, y, kernel
-        return gx
+        return gx if low is None else gx.astype(low)
 
     @staticmethod
     def backward(ctx, gg):
