@@ -27,5 +27,15 @@ def lowp_matmul(xp, a, b):
     """a @ b; for float16/bfloat16 operands: float32 accumulation, result rounded to the operands' dtype."""
     if a.dtype in _LOW and b.dtype == a.dtype:
         with np.errstate(over="ignore"):
-            return xp.matmul(a.astype(np.float32), b.astype(np.float32)).astype(a.dtype)
+            return xp.matmul(a.astype(np.float32, order="C"), b.astype(np.float32, order="C")).astype(a.dtype)
     return xp.matmul(a, b)
+
+
+def float32_compute(*arrays):
+    """(low dtype, the arrays as float32) when the first is float16/bfloat16, else (None, the arrays).
+
+    Kernels built on big intermediate arrays (convolution's im2col) convert their small inputs once, compute in
+    float32 and round the result to the low dtype: tensor-core numerics without converting the big arrays."""
+    if arrays[0].dtype not in _LOW:
+        return None, arrays
+    return arrays[0].dtype, tuple(None if a is None else a.astype(np.float32) for a in arrays)
