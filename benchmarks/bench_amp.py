@@ -1,0 +1,168 @@
+"""Mixed precision on the CPU: the MNIST MLP and CNN trained in float32 and with autocast + GradScaler.
+
+Same workloads as benchmarks/bench_mnist.py (batch 64, SGD lr 0.05 momentum 0.9, cross-entropy, pixels
+normalised with mean 0.1307 / std 0.3081):
+
+* mlp: 784-256-128-10 with ReLU
+* cnn: conv(1->32, 3, p1)-ReLU-maxpool2-conv(32->64, 3, p1)-ReLU-maxpool2-fc(3136->128)-ReLU-fc(10)
+
+Modes: ``fp32`` (plain), ``amp-fp16`` (``course.autocast('cpu', dtype=float16)`` + ``GradScaler('cpu')``),
+``amp-bf16`` (``course.autocast('cpu')``, bfloat16, no scaler needed). For each it prints seconds per epoch,
+test accuracy, and the activation memory of one training batch: the bytes of every array the autograd graph
+keeps for backward (inputs and outputs saved by the ops, not the parameters), measured by walking the graph.
+Each run is its own subprocess with 2 BLAS threads. The last lines show loss scaling rescuing a gradient
+that underflows in float16 (course.amp.demo_underflow).
+
+    python benchmarks/bench_amp.py                             # both workloads, fp32 and amp-fp16, 1 epoch
+    python benchmarks/bench_amp.py --workload mlp --limit 200  # quick
+    python benchmarks/bench_amp.py --modes fp32 amp-fp16 amp-bf16
+"""
+import argparse
+import gzip
+import json
+import os
+import pathlib
+import subprocess
+import sys
+import time
+
+import numpy as np
+
+ROOT = pathlib.Path(__file__).resolve().parent.parent
+MNIST = ROOT / "course" / "data" / "mnist"
+THREADS = 2
+
+
+def read_idx(name):
+    """An IDX file (gzip) as a numpy array: magic (0, 0, dtype, ndim), the dims, then the bytes."""
+    with gzip.open(MNIST / f"{name}.gz", "rb") as f:
+        data = f.read()
+    ndim = data[3]
+    dims = [int.from_bytes(data[4 + 4 * i:8 + 4 * i], "big") for i in range(ndim)]
+    return np.frombuffer(data, dtype=np.uint8, offset=4 + 4 * ndim).reshape(dims)
+
+
+def load(split):
+    prefix = "train" if split == "train" else "t10k"
+    x = read_idx(f"{prefix}-images-idx3-ubyte").astype(np.float32) / 255.0
+    x = (x - 0.1307) / 0.3081
+    y = read_idx(f"{prefix}-labels-idx1-ubyte").astype(np.int64)
+    return x.reshape(-1, 1, 28, 28), y
+
+
+def build(nn, workload):
+    if workload == "mlp":
+        return nn.Sequential(nn.Flatten(), nn.Linear(784, 256), nn.ReLU(), nn.Linear(256, 128), nn.ReLU(),
+                             nn.Linear(128, 10))
+    return nn.Sequential(nn.Conv2d(1, 32, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),
+                         nn.Conv2d(32, 64, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2), nn.Flatten(),
+                         nn.Linear(3136, 128), nn.ReLU(), nn.Linear(128, 10))
+
+
+def activation_bytes(loss):
+    """Bytes of the arrays the graph behind ``loss`` saved for backward (parameters excluded, each array once)."""
+    seen, total, stack, visited = set(), 0, [loss.grad_fn], set()
+    while stack:
+        node = stack.pop()
+        if node is None or id(node) in visited:
+            continue
+        visited.add(id(node))
+        for s in getattr(node, "_saved", None) or ():
+            if s is None:
+                continue
+            if s.array is not None:
+                arr = s.array
+            elif hasattr(s.tensor, "_data") and not (s.tensor.is_leaf and s.tensor.requires_grad):
+                arr = s.tensor._data
+            else:
+                continue
+            if id(arr) not in seen:
+                seen.add(id(arr))
+                total += arr.nbytes
+        stack.extend(n for n, _ in getattr(node, "next_functions", ()))
+    return total
+
+
+def run_one(workload, mode, epochs, limit):
+    import course
+    from course import nn, optim
+    from course.utils import data
+
+    course.manual_seed(0)
+    xtr, ytr = load("train")
+    xte, yte = load("test")
+    train = data.DataLoader(data.TensorDataset(course.from_numpy(xtr), course.from_numpy(ytr)), batch_size=64,
+                            shuffle=True)
+    model = build(nn, workload)
+    opt = optim.SGD(model.parameters(), lr=0.05, momentum=0.9)
+    loss_fn = nn.CrossEntropyLoss()
+    use_amp = mode != "fp32"
+    low = course.bfloat16 if mode == "amp-bf16" else course.float16
+    scaler = course.amp.GradScaler("cpu", enabled=mode == "amp-fp16")
+    epoch_times, act_bytes, skipped, batches = [], None, 0, 0
+    for _ in range(epochs):
+        model.train()
+        start = time.perf_counter()
+        for i, (x, y) in enumerate(train):
+            if limit and i >= limit:
+                break
+            opt.zero_grad()
+            with course.autocast("cpu", dtype=low, enabled=use_amp):
+                loss = loss_fn(model(x), y)
+            if act_bytes is None:
+                act_bytes = activation_bytes(loss)
+            scale_before = scaler.get_scale()
+            scaler.scale(loss).backward()
+            scaler.step(opt)
+            scaler.update()
+            skipped += scaler.get_scale() < scale_before
+            batches += 1
+        epoch_times.append(time.perf_counter() - start)
+    model.eval()
+    correct = 0
+    with course.no_grad(), course.autocast("cpu", dtype=low, enabled=use_amp):
+        for i in range(0, len(xte), 1000):
+            out = model(course.from_numpy(xte[i:i + 1000]))
+            correct += int((out.argmax(1).numpy() == yte[i:i + 1000]).sum())
+    return dict(workload=workload, mode=mode, sec_per_epoch=min(epoch_times), batches=batches,
+                test_acc=correct / len(xte), activation_bytes=act_bytes, skipped_steps=int(skipped),
+                final_scale=scaler.get_scale())
+
+
+def main(argv=None):
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--workload", choices=["mlp", "cnn", "all"], default="all")
+    ap.add_argument("--modes", nargs="+", default=["fp32", "amp-fp16"], choices=["fp32", "amp-fp16", "amp-bf16"])
+    ap.add_argument("--epochs", type=int, default=1)
+    ap.add_argument("--limit", type=int, default=0, help="train on only this many batches per epoch")
+    ap.add_argument("--one", action="store_true", help=argparse.SUPPRESS)   # internal: run in this process
+    args = ap.parse_args(argv)
+    if args.one:
+        print(json.dumps(run_one(args.workload, args.modes[0], args.epochs, args.limit)))
+        return
+    env = dict(os.environ, OMP_NUM_THREADS=str(THREADS), OPENBLAS_NUM_THREADS=str(THREADS),
+               MKL_NUM_THREADS=str(THREADS), PYTHONPATH=str(ROOT))
+    for workload in (["mlp", "cnn"] if args.workload == "all" else [args.workload]):
+        base = None
+        for mode in args.modes:
+            cmd = [sys.executable, __file__, "--one", "--workload", workload, "--modes", mode,
+                   "--epochs", str(args.epochs), "--limit", str(args.limit)]
+            out = subprocess.run(cmd, env=env, capture_output=True, text=True)
+            if out.returncode:
+                print(out.stderr, file=sys.stderr)
+                raise SystemExit(f"{workload}/{mode} failed")
+            r = json.loads(out.stdout.strip().splitlines()[-1])
+            base = base or r
+            print(f"{workload:4s} {mode:8s} {r['sec_per_epoch']:7.2f} s/epoch ({r['batches']} batches, "
+                  f"{r['sec_per_epoch'] / base['sec_per_epoch']:.2f}x fp32)  test acc {100 * r['test_acc']:.2f}% "
+                  f"({100 * (r['test_acc'] - base['test_acc']):+.2f} points)  activations "
+                  f"{r['activation_bytes'] / 2 ** 20:.2f} MiB/batch "
+                  f"({r['activation_bytes'] / base['activation_bytes']:.2f}x fp32)  skipped steps "
+                  f"{r['skipped_steps']}  final scale {r['final_scale']:g}", flush=True)
+    print("\nA gradient that underflows in float16 (course.amp.demo_underflow):")
+    import course
+    course.amp.demo_underflow()
+
+
+if __name__ == "__main__":
+    main()
