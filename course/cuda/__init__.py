@@ -92,9 +92,12 @@ def _backend():
 
 
 def _cupy_to_device(a, index):
+    """Host -> GPU ``index``, or GPU -> another GPU (a peer copy); an array already there is returned as is."""
     cupy = _State.cupy
+    if isinstance(a, cupy.ndarray) and a.device.id == index:
+        return a
     with cupy.cuda.Device(index):
-        return cupy.asarray(a) if not isinstance(a, cupy.ndarray) or a.device.id != index else a
+        return cupy.array(a, copy=True) if isinstance(a, cupy.ndarray) else cupy.asarray(a)
 
 
 def _check_index(device):
