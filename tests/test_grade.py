@@ -208,3 +208,29 @@ def test_course_grade_end_to_end_on_a_tiny_lab(tmp_path):
     assert "good: unchanged" in res.stdout and "wrong: unchanged" not in res.stdout
     rows = {r["submission"]: r for r in csv.DictReader(open(out / "grades.csv", encoding="utf-8"))}
     assert rows["wrong"]["score"] == "20" and len(rows) == 6
+
+
+def test_score_counts_only_passed_cells_with_an_ok_reply():
+    from course.grading.run import RunResult
+    from course.grading.score import score
+    sol = tiny_solution()
+    p = prepare.prepare(student(sol), sol)
+    n = {gid: i for i, gid in enumerate(p.grade_ids) if gid}
+    cells = {n["double"]: {"outcome": "passed", "reply_status": "error", "ename": "UsageError", "event": None},
+             n["double-hidden"]: {"outcome": "xpassed", "reply_status": "ok", "event": None},
+             n["answer"]: {"outcome": "passed", "reply_status": "ok", "event": None}}
+    s = score(sol, p, RunResult(cells=cells), 10, 60, 1024)
+    assert (s.score, s.max_score, s.status) == (5, 20, "ok")
+    # a timeout before 'answer' ends the submission there, even if a later cell claims to have passed
+    cells[n["double"]] = {"outcome": "failed", "reply_status": None, "event": "timeout", "message": "x"}
+    s = score(sol, p, RunResult(cells=cells), 10, 60, 1024)
+    assert (s.score, s.status) == (0, "timeout")
+
+
+def test_outcomes_survive_a_killed_pytest(tmp_path):
+    """Without pytest's JSON report (pytest killed), the plugin's event lines still say how far it got."""
+    from course.grading.run import _read_cells
+    (tmp_path / "events.jsonl").write_text(json.dumps({"cell_index": 0, "outcome": "passed", "reply_status": "ok",
+                                                       "event": None}) + "\n" + '{"cell_index": 1, "outc')
+    cells = _read_cells(tmp_path / "report.json", tmp_path / "events.jsonl")
+    assert list(cells) == [0] and cells[0]["outcome"] == "passed"

@@ -103,6 +103,11 @@ def score(solution, prepared, result, cell_timeout, notebook_timeout, memory_mb)
                         and (stop_at is None or n < stop_at))
         if not check.passed:
             check.message = _failure(info) or info.get("outcome", "")
+    broken = [f"{n + 1} ({result.cells[n].get('ename') or 'error'})" for n in sorted(result.cells)
+              if result.cells[n].get("outcome") == "failed" and result.cells[n].get("event") is None
+              and (n >= len(prepared.grade_ids) or prepared.grade_ids[n] is None)]
+    if broken:
+        events.append(("event_cell_errors", {"cells": ", ".join(broken)}))
     if result.collect_error and not result.cells:
         status, reason = "error", "the notebook could not be started: " + _first_line(result.collect_error, 200)
     total = sum(c.points for c in checks if c.passed)

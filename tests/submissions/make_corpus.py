@@ -68,12 +68,10 @@ def write_raw(name, text):
     (HERE / name).write_text(text, encoding="utf-8")
 
 
-WRONG_MODEL = '''        self.fc1 = nn.Linear(28 * 28, 256)
-        self.fc2 = nn.Linear(256, 128)
-        self.fc3 = nn.Linear(128, 10)'''
-FOUR_LAYERS = '''        self.fc1 = nn.Linear(28 * 28, 256)
-        self.fc2 = nn.Sequential(nn.Linear(256, 128), nn.ReLU(), nn.Linear(128, 64))
-        self.fc3 = nn.Linear(64, 10)'''
+WITH_RELU = """        x = self.relu(self.fc1(self.flatten(x)))
+        x = self.relu(self.fc2(x))"""
+NO_RELU = """        x = self.fc1(self.flatten(x))
+        x = self.fc2(x)"""
 
 
 def main():
@@ -83,7 +81,7 @@ def main():
     write("correct.ipynb", good, keep_images=True)
     good = without_plots(good)
 
-    write("wrong_model.ipynb", edit(solved(), "lab-model", WRONG_MODEL, FOUR_LAYERS))
+    write("wrong_model.ipynb", edit(solved(), "lab-model", WITH_RELU, NO_RELU))
     write("wrong_training_loop.ipynb", edit(solved(), "lab-train", "        optimizer.zero_grad()\n", ""))
     low = edit(solved(), "lab-fit", "torch.optim.Adam(model.parameters(), lr=1e-3)\nepochs = 3",
                "torch.optim.SGD(model.parameters(), lr=0.01)\nepochs = 1")
