@@ -149,6 +149,8 @@ def test_loss_errors_match_torch():
     x = X.astype(np.float32)
     errors(lambda lib: F(lib).cross_entropy(lib.tensor(x), lib.tensor([0.0, 1, 2, 1, 0, 1])))
     errors(lambda lib: F(lib).nll_loss(lib.tensor(x), lib.tensor([0.0, 1, 2, 1, 0, 1])))
+    for dt in ("int32", "int16", "bool"):
+        errors(lambda lib: F(lib).cross_entropy(lib.tensor(x), lib.tensor([0, 1, 1, 0, 1, 1]).to(getattr(lib, dt))))
     errors(lambda lib: F(lib).cross_entropy(lib.tensor(x), lib.tensor([0, 1, 2])))
     errors(lambda lib: F(lib).cross_entropy(lib.tensor(x), lib.tensor([0, 1, 2, 5, 0, 0])))
     errors(lambda lib: F(lib).cross_entropy(lib.randn(4, 3, 5), lib.randint(0, 3, (4, 4))))

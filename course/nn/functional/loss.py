@@ -1,7 +1,7 @@
 """Loss functions: how far predictions are from targets, reduced with 'mean', 'sum' or 'none'."""
 import warnings
 
-from ... import ops, _dtype
+from ... import ops
 from ..._device import get_array_module
 from ...ops.autocast_hook import maybe_autocast
 from ...ops._util import wrap
@@ -118,7 +118,7 @@ def binary_cross_entropy_with_logits(input, target, weight=None, size_average=No
 
 
 def _check_class_target(input, target):
-    if target.dtype.is_floating_point or target.dtype.kind == "bool":
+    if target.dtype.name not in ("int64", "uint8"):
         raise RuntimeError(f"expected target dtype to be Long or Byte, but got {type_name(target.dtype)}")
     if input.dim() == 1:
         if target.dim() != 0:

@@ -1,5 +1,4 @@
 """Normalisation: batch norm (statistics over the batch), layer norm (over the last dims), group norm."""
-from ... import ops
 from ...autograd.grad_mode import no_grad
 
 __all__ = ["batch_norm", "layer_norm", "group_norm", "instance_norm", "local_response_norm"]

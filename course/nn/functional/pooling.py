@@ -1,5 +1,4 @@
 """Pooling: max and average over windows, and adaptive average pooling to a fixed output size."""
-import math
 
 import numpy as np
 
