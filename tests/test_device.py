@@ -187,3 +187,63 @@ def test_device_objects():
     assert repr(course.device("cpu")) == "device(type='cpu')"
     with pytest.raises(RuntimeError):
         course.device("tpu")
+
+
+LAYERS = {
+    "Embedding": (lambda: nn.Embedding(7, 3), lambda d: course.tensor([[1, 4], [6, 0]], device=d)),
+    "LayerNorm": (lambda: nn.LayerNorm(4), None),
+    "BatchNorm1d": (lambda: nn.BatchNorm1d(4), None),
+    "GroupNorm": (lambda: nn.GroupNorm(2, 4), lambda d: course.tensor(rand(3, 4, 2, 2, seed=7), device=d)),
+    "Conv1d": (lambda: nn.Conv1d(4, 2, 2), lambda d: course.tensor(rand(2, 4, 5, seed=7), device=d)),
+    "AvgPool2d": (lambda: nn.AvgPool2d(2), lambda d: course.tensor(rand(1, 2, 4, 4, seed=7), device=d)),
+    "GELU": (lambda: nn.GELU(), None), "Tanh": (lambda: nn.Tanh(), None), "Softplus": (lambda: nn.Softplus(), None),
+    "LeakyReLU": (lambda: nn.LeakyReLU(0.1), None), "Softmax": (lambda: nn.Softmax(1), None),
+}
+
+
+@pytest.mark.parametrize("name", sorted(LAYERS))
+def test_more_layers_on_device(device, name):
+    make, inputs = LAYERS[name]
+    inputs = inputs or (lambda d: course.tensor(rand(3, 4, seed=7), device=d))
+    course.manual_seed(0)
+    ref_layer = make()
+    course.manual_seed(0)
+    layer = make().to(device)
+    ref_in, dev_in = inputs("cpu"), inputs(device)
+    if ref_in.is_floating_point():
+        ref_in.requires_grad_(), dev_in.requires_grad_()
+    ref, out = ref_layer(ref_in), layer(dev_in)
+    assert out.device.type == course.device(device).type
+    (ref * ref).sum().backward()
+    (out * out).sum().backward()
+    np.testing.assert_allclose(host(out), host(ref), rtol=1e-5, atol=1e-6)
+    if ref_in.requires_grad:
+        np.testing.assert_allclose(host(dev_in.grad), host(ref_in.grad), rtol=1e-4, atol=1e-5)
+    for p, q in zip(layer.parameters(), ref_layer.parameters()):
+        np.testing.assert_allclose(host(p.grad), host(q.grad), rtol=1e-4, atol=1e-5)
+
+
+LOSSES = {
+    "cross_entropy": lambda x, t, p: F.cross_entropy(x, t, label_smoothing=0.1),
+    "nll_loss": lambda x, t, p: F.nll_loss(x.log_softmax(1), t),
+    "mse_loss": lambda x, t, p: F.mse_loss(x, p),
+    "l1_loss": lambda x, t, p: F.l1_loss(x, p),
+    "smooth_l1_loss": lambda x, t, p: F.smooth_l1_loss(x, p),
+    "bce_with_logits": lambda x, t, p: F.binary_cross_entropy_with_logits(x, p.sigmoid()),
+    "bce": lambda x, t, p: F.binary_cross_entropy(x.sigmoid(), p.sigmoid()),
+}
+
+
+@pytest.mark.parametrize("name", sorted(LOSSES))
+def test_losses_on_device(device, name):
+    a, b = rand(4, 3, seed=8), rand(4, 3, seed=9)
+    t = np.array([0, 2, 1, 2])
+    results = []
+    for d in ("cpu", device):
+        x = course.tensor(a, device=d, requires_grad=True)
+        loss = LOSSES[name](x, course.tensor(t, device=d), course.tensor(b, device=d))
+        loss.backward()
+        assert loss.device.type == course.device(d).type
+        results.append((host(loss), host(x.grad)))
+    np.testing.assert_allclose(results[1][0], results[0][0], rtol=1e-5)
+    np.testing.assert_allclose(results[1][1], results[0][1], rtol=1e-5, atol=1e-7)
