@@ -1,7 +1,6 @@
 """Linear layer as one op: y = x W^T + b."""
 from ...autograd.function import Op
-from ..._device import get_array_module
-from ...ops.autocast_hook import lowp_matmul
+from ...ops.autocast_hook import float32_compute
 
 
 class LinearOp(Op):
@@ -10,11 +9,13 @@ class LinearOp(Op):
     def forward(ctx, x, w, b):
         need = ctx.needs_input_grad
         ctx.save_for_backward(x if need[1] else None, w if need[0] else None)
+        low, (x, w, b) = float32_compute(x, w, b)     # float16/bfloat16: computed in float32, rounded once
         x2 = x.reshape(-1, x.shape[-1]) if x.ndim != 2 else x
-        y = lowp_matmul(get_array_module(x2), x2, w.T)     # float16: float32 accumulation, like a GPU
+        y = x2 @ w.T
         if b is not None:
             y += b
-        return y.reshape(x.shape[:-1] + (w.shape[0],)) if x.ndim != 2 else y
+        y = y.reshape(x.shape[:-1] + (w.shape[0],)) if x.ndim != 2 else y
+        return y if low is None else y.astype(low)
 
     @staticmethod
     def backward(ctx, grad):
