@@ -87,10 +87,13 @@ def _show(items, ok):
 
 
 def _fmt(x):
-    if isinstance(x, (float, np.floating)):
-        return f"{float(x):.6g}"
+    """A short, version-independent text for a value (numpy 2 would print np.int64(2))."""
     if isinstance(x, np.ndarray) and x.ndim == 0:
-        return _fmt(x.item())
+        x = x.item()
+    if isinstance(x, np.generic):
+        x = x.item()
+    if isinstance(x, float):
+        return f"{x:.6g}"
     return repr(x)
 
 

@@ -81,3 +81,8 @@ def test_grading_mode_raises_for_stubs_and_wrong_answers(monkeypatch):
 def test_render_falls_back_to_english_for_a_missing_key():
     assert exercises.render([["correct", {"name": "w"}]], "ru") == "✅ w: верно, отлично!"
     assert exercises.render([["no.such.key", {}]], "ru") == "no.such.key"
+
+
+def test_integer_values_print_plainly(capsys):
+    assert not check.value("t", course.tensor([1, 2]), course.tensor([1, 3]))
+    assert "where you have 2." in capsys.readouterr().out
