@@ -36,7 +36,7 @@ def run(nb, folder, timeout=600):
     # one BLAS thread: float sums then come out the same on every machine (and as in nbval, see ci_steps)
     with _environment(COURSE_GRADING=None, COURSE_TESTING=None, PYDEVD_DISABLE_FILE_VALIDATION="1",
                       MPLBACKEND="module://matplotlib_inline.backend_inline", **BLAS_ONE_THREAD):
-        client = NotebookClient(nb, timeout=timeout, kernel_name="python3", record_timing=False,
+        client = NotebookClient(nb, timeout=timeout, startup_timeout=300, kernel_name="python3", record_timing=False,
                                 resources={"metadata": {"path": str(folder)}})
         client.execute()
     nb.metadata["language_info"] = {"name": "python"}
