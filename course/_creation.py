@@ -275,9 +275,9 @@ def normal(mean=0.0, std=1.0, size=None, *, generator=None, dtype=None, device=N
 
 def bernoulli(input, p=None, *, generator=None):
     from ._tensor import Tensor
-    probs = input._data if p is None else np.full(input.shape, p)
+    probs = input.detach().cpu().numpy() if p is None else np.full(input.shape, p)   # drawn on the host
     draws = _rng(generator).random(input.shape) < probs
-    return Tensor._make(draws.astype(input.dtype.np))
+    return Tensor._make(to_device(draws.astype(input.dtype.np), input.device))
 
 
 def multinomial(input, num_samples, replacement=False, *, generator=None):
@@ -289,7 +289,7 @@ def multinomial(input, num_samples, replacement=False, *, generator=None):
         p = row / row.sum()
         out.append(_rng(generator).choice(len(p), size=num_samples, replace=replacement, p=p))
     res = np.array(out, dtype=np.int64)
-    return Tensor._make(res.reshape(probs.shape[:-1] + (num_samples,)))
+    return Tensor._make(to_device(res.reshape(probs.shape[:-1] + (num_samples,)), input.device))
 
 
 class LegacyTensorType:

@@ -247,3 +247,13 @@ def test_losses_on_device(device, name):
         results.append((host(loss), host(x.grad)))
     np.testing.assert_allclose(results[1][0], results[0][0], rtol=1e-5)
     np.testing.assert_allclose(results[1][1], results[0][1], rtol=1e-5, atol=1e-7)
+
+
+def test_random_sampling_stays_on_the_device(device):
+    probs = course.tensor([0.0, 1.0, 0.0, 1.0], device=device)
+    draws = course.bernoulli(probs)
+    assert draws.device == probs.device
+    np.testing.assert_array_equal(host(draws), [0.0, 1.0, 0.0, 1.0])
+    picks = course.multinomial(probs, 2)
+    assert picks.device == probs.device and sorted(host(picks).tolist()) == [1, 3]
+    assert course.randperm(5, device=device).device.type == course.device(device).type
