@@ -63,14 +63,16 @@ def col2im(cols, x_shape, w_shape, stride, padding, dilation):
     xp = get_array_module(cols)
     N, C, H, W, O, kh, kw, oh, ow = _geometry(x_shape, w_shape, stride, padding, dilation)
     ph0, ph1, pw0, pw1 = padding
-    out = xp.zeros((N, C, H + ph0 + ph1, W + pw0 + pw1), dtype=cols.dtype)
+    # accumulate in (C, N, H, W) order, the order the rows of cols come in, then transpose once
+    acc = xp.zeros((C, N, H + ph0 + ph1, W + pw0 + pw1), dtype=cols.dtype)
     c6 = cols.reshape(C, kh, kw, N, oh, ow)
     (sh, sw), (dh, dw) = stride, dilation
     for i in range(kh):
         for j in range(kw):
-            out[:, :, i * dh:i * dh + sh * (oh - 1) + 1:sh, j * dw:j * dw + sw * (ow - 1) + 1:sw] += \
-                c6[:, i, j].transpose(1, 0, 2, 3)
-    return out[:, :, ph0:ph0 + H, pw0:pw0 + W]
+            acc[:, :, i * dh:i * dh + sh * (oh - 1) + 1:sh, j * dw:j * dw + sw * (ow - 1) + 1:sw] += c6[:, i, j]
+    out = xp.empty((N, C, H, W), dtype=cols.dtype)
+    out[...] = acc[:, :, ph0:ph0 + H, pw0:pw0 + W].transpose(1, 0, 2, 3)
+    return out
 
 
 def _matmul_by_group(a, b):
@@ -101,9 +103,11 @@ class Conv2dOp(Op):
         cols = im2col(x, w.shape, stride, padding, dilation)                   # (C*kh*kw, N*L)
         out = _matmul_by_group(w.reshape(groups, O // groups, -1), cols.reshape(groups, -1, N * oh * ow))
         y = xp.empty((N, O, oh, ow), dtype=out.dtype)
-        y[...] = out.reshape(O, N, oh, ow).transpose(1, 0, 2, 3)
+        out = out.reshape(O, N, oh, ow).transpose(1, 0, 2, 3)          # back to (N, O, oh, ow)
         if b is not None:
-            y += b.reshape(1, O, 1, 1)
+            xp.add(out, b.reshape(1, O, 1, 1), out=y)                   # the copy and the bias in one pass
+        else:
+            y[...] = out
         ctx.args = (stride, padding, dilation, groups)
         # reused by the weight gradient (in low precision recomputed from x instead: it is the biggest array)
         ctx.cols = cols if ctx.needs_input_grad[1] and low is None else None
