@@ -63,3 +63,11 @@ def test_classroom_step_reads_the_report(tmp_path):
     assert classroom.check_passed(report, lab, "evaluate")[0]
     assert not classroom.check_passed(report, lab, "accuracy")[0]        # not in the report: not run
     assert not classroom.check_passed(report, lab, "no-such-check")[0]
+
+
+def test_course_cli_forwards_i18n_and_rejects_unknown_labs(tmp_path):
+    res = subprocess.run([sys.executable, "-m", "course", "i18n", "--help"], capture_output=True, text=True, timeout=60)
+    assert res.returncode == 0 and "extract" in res.stdout and "build" in res.stdout
+    res = subprocess.run([sys.executable, "-m", "course", "grade", "--lab", "nope", "x.ipynb", "--out", str(tmp_path)],
+                         capture_output=True, text=True, timeout=60)
+    assert res.returncode != 0 and "unknown lab 'nope'" in res.stderr
