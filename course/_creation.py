@@ -126,16 +126,43 @@ def _factory(fill, size, dtype, device, requires_grad):
     return _make(fill(_shape(size), dtype.np), None, device, requires_grad)
 
 
-def zeros(*size, out=None, dtype=None, layout=None, device=None, requires_grad=False):
-    return _factory(np.zeros, size, dtype, device, requires_grad)
+def _into(out, result):
+    """``out=`` of the factory functions: the numbers go into ``out`` (resized if its shape differs)."""
+    if out is None:
+        return result
+    if tuple(out.shape) == tuple(result.shape):
+        out._data[...] = result._data
+    else:
+        out._data = result._data.astype(out._data.dtype)
+    out._version.value += 1
+    return out
 
 
-def ones(*size, out=None, dtype=None, layout=None, device=None, requires_grad=False):
-    return _factory(np.ones, size, dtype, device, requires_grad)
+def _size_arg(size, size_kw):
+    """Sizes given as zeros(2, 3), zeros((2, 3)) or zeros(size=(2, 3))."""
+    if size_kw is not None:
+        if size:
+            raise TypeError("size given both positionally and as size=")
+        return (tuple(size_kw),)
+    return size
 
 
-def empty(*size, out=None, dtype=None, layout=None, device=None, requires_grad=False, memory_format=None):
-    return _factory(np.empty, size, dtype, device, requires_grad)
+def zeros(*size, out=None, dtype=None, layout=None, device=None, requires_grad=False, **kw):
+    size = _size_arg(size, kw.pop("size", None))
+    return _into(out, _factory(np.zeros, size, dtype or (out.dtype if out is not None else None), device,
+                               requires_grad))
+
+
+def ones(*size, out=None, dtype=None, layout=None, device=None, requires_grad=False, **kw):
+    size = _size_arg(size, kw.pop("size", None))
+    return _into(out, _factory(np.ones, size, dtype or (out.dtype if out is not None else None), device,
+                               requires_grad))
+
+
+def empty(*size, out=None, dtype=None, layout=None, device=None, requires_grad=False, memory_format=None, **kw):
+    size = _size_arg(size, kw.pop("size", None))
+    return _into(out, _factory(np.empty, size, dtype or (out.dtype if out is not None else None), device,
+                               requires_grad))
 
 
 def full(size, fill_value, *, dtype=None, layout=None, device=None, requires_grad=False):
@@ -206,7 +233,7 @@ def arange(start=0, end=None, step=1, *, out=None, dtype=None, layout=None, devi
         dtype = _dtype.get_default_dtype() if "float" in kinds else _dtype.int64
     dtype = _dtype.to_dtype(dtype)
     values = np.arange(_num(start), _num(end), _num(step), dtype=np.float64 if dtype.is_floating_point else None)
-    return _make(values.astype(dtype.np), None, device, requires_grad)
+    return _into(out, _make(values.astype(dtype.np), None, device, requires_grad))
 
 
 def _num(v):
@@ -215,7 +242,8 @@ def _num(v):
 
 def linspace(start, end, steps, *, out=None, dtype=None, layout=None, device=None, requires_grad=False):
     dtype = _dtype.to_dtype(dtype) if dtype is not None else _dtype.get_default_dtype()
-    return _make(np.linspace(_num(start), _num(end), steps).astype(dtype.np), None, device, requires_grad)
+    return _into(out, _make(np.linspace(_num(start), _num(end), steps).astype(dtype.np), None, device,
+                            requires_grad))
 
 
 def logspace(start, end, steps, base=10.0, *, dtype=None, device=None, requires_grad=False):
@@ -225,7 +253,7 @@ def logspace(start, end, steps, base=10.0, *, dtype=None, device=None, requires_
 
 def eye(n, m=None, *, out=None, dtype=None, layout=None, device=None, requires_grad=False):
     dtype = _dtype.to_dtype(dtype) if dtype is not None else _dtype.get_default_dtype()
-    return _make(np.eye(n, m, dtype=dtype.np), None, device, requires_grad)
+    return _into(out, _make(np.eye(n, m, dtype=dtype.np), None, device, requires_grad))
 
 
 def _random(sample, size, dtype, device, requires_grad, generator):
@@ -237,14 +265,17 @@ def _random(sample, size, dtype, device, requires_grad, generator):
     return _make(sample(_rng(generator), shape, work).astype(dtype.np, copy=False), None, device, requires_grad)
 
 
-def rand(*size, generator=None, out=None, dtype=None, layout=None, device=None, requires_grad=False):
+def rand(*size, generator=None, out=None, dtype=None, layout=None, device=None, requires_grad=False, **kw):
     """Uniform samples from [0, 1)."""
-    return _random(lambda r, s, d: r.random(s, dtype=d), size, dtype, device, requires_grad, generator)
+    size = _size_arg(size, kw.pop("size", None))
+    return _into(out, _random(lambda r, s, d: r.random(s, dtype=d), size, dtype, device, requires_grad, generator))
 
 
-def randn(*size, generator=None, out=None, dtype=None, layout=None, device=None, requires_grad=False):
+def randn(*size, generator=None, out=None, dtype=None, layout=None, device=None, requires_grad=False, **kw):
     """Samples from the standard normal distribution N(0, 1)."""
-    return _random(lambda r, s, d: r.standard_normal(s, dtype=d), size, dtype, device, requires_grad, generator)
+    size = _size_arg(size, kw.pop("size", None))
+    return _into(out, _random(lambda r, s, d: r.standard_normal(s, dtype=d), size, dtype, device, requires_grad,
+                              generator))
 
 
 def randint(low=0, high=None, size=None, *, generator=None, dtype=None, device=None, requires_grad=False):

@@ -326,7 +326,10 @@ def test_creation_functions_match():
                lambda L: L.zeros_like(L.ones(2, dtype=L.int8)), lambda L: L.ones_like(L.ones(2), dtype=L.float64),
                lambda L: L.full_like(L.ones(2), 3), lambda L: L.empty(2, 3).shape,
                lambda L: L.tensor([[1, 2]]).new_zeros(3), lambda L: L.tensor([1.5]).new_tensor([1, 2]),
-               lambda L: L.tensor([1.5]).new_ones((2, 2)), lambda L: L.tensor([1, 2]).new_full((2,), 3.5)):
+               lambda L: L.tensor([1.5]).new_ones((2, 2)), lambda L: L.tensor([1, 2]).new_full((2,), 3.5),
+               lambda L: L.zeros(size=(2, 3)), lambda L: L.ones(size=[3]), lambda L: L.zeros(2, out=L.empty(5)),
+               lambda L: L.arange(4, out=L.empty(0)), lambda L: L.linspace(0, 1, 3, out=L.empty(3, dtype=L.float64)),
+               lambda L: L.eye(2, out=L.empty(2, 2)), lambda L: L.add(L.ones(2), 1, out=L.empty(2))):
         c, t = fn(course), fn(torch)
         if isinstance(t, torch.Size):
             assert tuple(c) == tuple(t)
