@@ -361,10 +361,16 @@ def cat(tensors, dim=0, *, out=None):
     tensors = promote(*tensors)
     from .autocast_hook import maybe_autocast
     tensors = maybe_autocast("cat", *tensors)
-    return Cat.apply(d, *tensors)
+    return _write_out(Cat.apply(d, *tensors), out)
 
 
 concat = concatenate = cat
+
+
+def _write_out(result, out):
+    """``out=``: the result's numbers go into ``out`` (see arithmetic's _out)."""
+    from .arithmetic import _out
+    return _out(result, out)
 
 
 def stack(tensors, dim=0, *, out=None):
@@ -378,7 +384,7 @@ def stack(tensors, dim=0, *, out=None):
                                f"entry 0 and {list(x.shape)} at entry {i}")
     d = norm_dim(dim, tensors[0].dim() + 1)
     tensors = promote(*[x.unsqueeze(d) for x in tensors])
-    return Stack.apply(d, *tensors)
+    return _write_out(Stack.apply(d, *tensors), out)
 
 
 def hstack(tensors):
