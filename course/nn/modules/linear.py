@@ -65,6 +65,7 @@ class LazyLinear(Linear):
             if self._has_bias:
                 self.bias = Parameter(_creation.empty(self.out_features, **self._factory))
             self.reset_parameters()
+            self.__class__ = Linear                 # from now on an ordinary Linear, as in PyTorch
         return F.linear(input, self.weight, self.bias)
 
 
