@@ -234,3 +234,17 @@ def test_outcomes_survive_a_killed_pytest(tmp_path):
                                                        "event": None}) + "\n" + '{"cell_index": 1, "outc')
     cells = _read_cells(tmp_path / "report.json", tmp_path / "events.jsonl")
     assert list(cells) == [0] and cells[0]["outcome"] == "passed"
+
+
+def test_whole_notebook_time_limit_caps_the_cells(tmp_path):
+    sol = tiny_solution()
+    nbformat.write(sol, str(tmp_path / "solution.ipynb"))
+    nbformat.write(student(sol, answer="import time\ntime.sleep(120)\nanswer = 42"), str(tmp_path / "slow.ipynb"))
+    out = tmp_path / "out"
+    subprocess.run([sys.executable, "-m", "course", "grade", "--solution", str(tmp_path / "solution.ipynb"),
+                    str(tmp_path / "slow.ipynb"), "--out", str(out), "--timeout", "100", "--notebook-timeout", "20"],
+                   check=True, capture_output=True, timeout=300)
+    row = next(csv.DictReader(open(out / "grades.csv", encoding="utf-8")))
+    assert (row["score"], row["status"]) == ("15", "timeout")
+    limit = float(row["reason"].split("longer than the ")[1].split(" s")[0])
+    assert limit < 20 and float(row["seconds"]) < 60

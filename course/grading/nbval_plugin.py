@@ -146,8 +146,8 @@ def pytest_runtest_makereport(item, call):
         info["event"], info["message"] = "kernel_died", "the kernel died"
         _State.stop_reason = "the kernel died"
     elif item.parent.timed_out:
-        info["event"] = "timeout"
-        info["message"] = f"a cell ran longer than {item.config.option.nbval_cell_timeout:g} s"
+        info["event"], info["limit"] = "timeout", item.config.option.nbval_cell_timeout
+        info["message"] = f"a cell ran longer than {info['limit']:g} s"
         _State.stop_reason = "a previous cell timed out"
     if reply is not None and reply.get("status") == "error":
         info["ename"], info["evalue"] = str(reply.get("ename", ""))[:200], str(reply.get("evalue", ""))[:500]

@@ -71,9 +71,10 @@ def score(solution, prepared, result, cell_timeout, notebook_timeout, memory_mb)
         if info.get("event") in ("timeout", "kernel_died") and stop_at is None:
             stop_at = n
             if info["event"] == "timeout":
+                limit = float(info.get("limit") or cell_timeout)   # less than --timeout near the notebook's limit
                 status = "timeout"
-                reason = f"code cell {n + 1} ran longer than the {cell_timeout:g} s limit, so grading stopped there"
-                events.append(("event_timeout", {"cell": n + 1, "seconds": f"{cell_timeout:g}"}))
+                reason = f"code cell {n + 1} ran longer than the {limit:g} s limit, so grading stopped there"
+                events.append(("event_timeout", {"cell": n + 1, "seconds": f"{limit:g}"}))
             else:
                 status = "crashed"
                 msg = info.get("message") or "the kernel died"
