@@ -3,7 +3,9 @@
 Grades N copies of a submission (default: the corpus's correct MNIST lab) with ``--jobs J`` and reports,
 per submission, the wall time, the notebook's own execution (sum of its cells' run times) and the rest:
 reading and preparing the notebook, starting pytest and the kernel, stopping them, scoring, writing the
-feedback and grades.csv. The issue's budget for that rest is 5 s per submission.
+feedback and grades.csv. The issue's budget for that rest is 5 s per submission. The same rest is also
+given in CPU seconds (the grader's thread, pytest and the kernel outside its cells), which a machine shared
+with other work does not inflate the way it inflates wall time.
 
     python -m benchmarks.bench_grade [--n 10] [--jobs 2] [--submission PATH]
 """
@@ -42,15 +44,21 @@ def main(argv=None):
         total = time.perf_counter() - start
         rows = list(csv.DictReader(open(tmp / "out" / "grades.csv", encoding="utf-8")))
     over = [float(r["overhead_seconds"]) for r in rows]
+    over_cpu = [float(r["overhead_cpu_seconds"]) for r in rows]
     nbs = [float(r["notebook_seconds"]) for r in rows]
     print(f"graded {len(rows)} submissions with --jobs {a.jobs} in {total:.1f} s "
           f"(load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores)")
-    print(f"{'submission':<12} {'score':>6} {'status':<8} {'wall s':>7} {'notebook s':>10} {'overhead s':>10}")
+    print(f"{'submission':<12} {'score':>6} {'status':<8} {'wall s':>7} {'notebook s':>10} {'overhead s':>10} "
+          f"{'overhead cpu s':>14}")
     for r in rows:
         print(f"{r['submission']:<12} {r['score']:>6} {r['status']:<8} {float(r['seconds']):>7.1f} "
-              f"{float(r['notebook_seconds']):>10.1f} {float(r['overhead_seconds']):>10.2f}")
-    print(f"notebook execution: median {statistics.median(nbs):.1f} s; overhead: median {statistics.median(over):.2f} s, "
-          f"max {max(over):.2f} s (budget {BUDGET:g} s: {'OK' if max(over) <= BUDGET else 'OVER'})")
+              f"{float(r['notebook_seconds']):>10.1f} {float(r['overhead_seconds']):>10.2f} "
+              f"{float(r['overhead_cpu_seconds']):>14.2f}")
+    print(f"notebook execution: median {statistics.median(nbs):.1f} s wall")
+    print(f"overhead (wall): median {statistics.median(over):.2f} s, max {max(over):.2f} s "
+          f"(budget {BUDGET:g} s: {'OK' if max(over) <= BUDGET else 'OVER'})")
+    print(f"overhead (CPU of grader thread + pytest + kernel outside the cells): median "
+          f"{statistics.median(over_cpu):.2f} s, max {max(over_cpu):.2f} s; on an idle machine wall ~ CPU")
     return rows
 
 

@@ -248,3 +248,14 @@ def test_whole_notebook_time_limit_caps_the_cells(tmp_path):
     assert (row["score"], row["status"]) == ("15", "timeout")
     limit = float(row["reason"].split("longer than the ")[1].split(" s")[0])
     assert limit < 20 and float(row["seconds"]) < 60
+
+
+def test_a_kernel_that_never_started_is_the_graders_error_not_the_students():
+    from course.grading.run import RunResult
+    from course.grading.score import score
+    sol = tiny_solution()
+    p = prepare.prepare(student(sol), sol)
+    cells = {i: {"outcome": "error", "setup_error": "RuntimeError: Wasn't able to establish IOPub", "event": None}
+             for i in range(len(p.grade_ids))}
+    s = score(sol, p, RunResult(cells=cells, kernel_failed="RuntimeError: Wasn't able to establish IOPub"), 10, 60, 1)
+    assert s.status == "error" and "could not be started" in s.reason and s.score == 0

@@ -102,7 +102,7 @@ def error_row(path, name, lab, exc):
 
 
 def _grade_one(path, name, lab, options, out_dir):
-    start = time.monotonic()
+    start, own_cpu = time.monotonic(), time.thread_time()
     path = Path(path)
     data, lang, notes = b"", "en", []
     sc = None
@@ -111,7 +111,7 @@ def _grade_one(path, name, lab, options, out_dir):
     except OSError as e:
         sc = _no_run(lab, "invalid", f"the file could not be read ({e.strerror or type(e).__name__})")
     digest = fingerprint(data, lab, options)
-    run_seconds = 0.0
+    run_cpu = 0.0
     if sc is None:
         try:
             nb, notes = prepare.load(data)
@@ -125,10 +125,13 @@ def _grade_one(path, name, lab, options, out_dir):
             if asked and asked not in feedback.LANGS:
                 notes.append(("note_language", {"code": asked}))
             notes += prepared.notes
-            with tempfile.TemporaryDirectory(prefix="course-grade-") as tmp:
-                result = run.run(prepared.nb, Path(tmp), options.cell_timeout, options.notebook_timeout,
-                                 options.memory_mb, options.threads)
-            run_seconds = result.seconds
+            for attempt in range(2):      # a kernel that fails to start (overloaded machine) gets one retry
+                with tempfile.TemporaryDirectory(prefix="course-grade-") as tmp:
+                    result = run.run(prepared.nb, Path(tmp), options.cell_timeout, options.notebook_timeout,
+                                     options.memory_mb, options.threads)
+                if not result.kernel_failed:
+                    break
+            run_cpu = result.cpu_seconds
             sc = score.score(lab.solution, prepared, result, options.cell_timeout, options.notebook_timeout,
                              options.memory_mb)
         except prepare.Ungradable as e:
@@ -142,12 +145,14 @@ def _grade_one(path, name, lab, options, out_dir):
     except Exception as e:
         sc.reason += f" (the feedback could not be written: {type(e).__name__})"
     seconds = time.monotonic() - start
+    run_cpu += time.thread_time() - own_cpu         # this thread's own work: reading, preparing, scoring, feedback
     return {"submission": name, "score": f"{sc.score:g}", "max_score": f"{sc.max_score:g}", "status": sc.status,
             "reason": sc.reason, "language": lang, "notes": "; ".join(feedback.text("en", k, **f) for k, f in notes),
             "file": str(path), "sha256": digest, "seconds": f"{seconds:.2f}",
             "notebook_seconds": f"{sc.notebook_seconds:.2f}",
             "overhead_seconds": f"{max(0.0, seconds - sc.notebook_seconds):.2f}",
-            "_run_seconds": run_seconds}
+            "cpu_seconds": f"{run_cpu:.2f}", "notebook_cpu_seconds": f"{sc.notebook_cpu:.2f}",
+            "overhead_cpu_seconds": f"{max(0.0, run_cpu - sc.notebook_cpu):.2f}"}
 
 
 def _asked_language(nb):

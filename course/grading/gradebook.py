@@ -10,7 +10,8 @@ import tempfile
 import threading
 
 COLUMNS = ["submission", "score", "max_score", "status", "reason", "language", "notes", "file", "sha256",
-           "seconds", "notebook_seconds", "overhead_seconds"]
+           "seconds", "notebook_seconds", "overhead_seconds", "cpu_seconds", "notebook_cpu_seconds",
+           "overhead_cpu_seconds"]
 
 
 class Gradebook:

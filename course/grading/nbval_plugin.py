@@ -127,6 +127,26 @@ def pytest_runtest_setup(item):
         item.config.option.nbval_cell_timeout = max(1.0, min(item.config._course_cell_timeout, left))
 
 
+def _kernel_cpu(item):
+    """CPU seconds the kernel process has used so far (None when unknown)."""
+    try:
+        import psutil
+        t = psutil.Process(item.parent.kernel.km.provisioner.process.pid).cpu_times()
+        return t.user + t.system + t.children_user + t.children_system
+    except Exception:
+        return None
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_call(item):
+    """Measure the kernel's CPU time for the cell: the notebook's own work, as opposed to the grader's."""
+    before = _kernel_cpu(item) if isinstance(item, IPyNbCell) else None
+    yield
+    after = _kernel_cpu(item) if before is not None else None
+    if after is not None:
+        item.course_cpu = round(after - before, 3)
+
+
 @pytest.hookimpl(hookwrapper=True)
 def pytest_runtest_makereport(item, call):
     outcome = yield
@@ -160,6 +180,7 @@ def pytest_runtest_makereport(item, call):
         if len(text) > MAX_LONGREPR:
             report.longrepr = text[:MAX_LONGREPR] + f"\n... ({len(text) - MAX_LONGREPR} more characters)"
     info["duration"] = round(report.duration, 3)
+    info["cpu"] = getattr(item, "course_cpu", None)
     info["outcome"] = "xpassed" if (report.passed and hasattr(report, "wasxfail")) else report.outcome
     item.user_properties.append(("course", info))
     path = item.config.getoption("course_events")

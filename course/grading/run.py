@@ -24,6 +24,8 @@ class RunResult:
     killed: bool = False                         # pytest overran its time and was killed
     collect_error: str = ""                      # pytest could not even start the notebook
     seconds: float = 0.0                         # wall time of the pytest process
+    cpu_seconds: float = 0.0                     # CPU time of pytest and the kernel
+    kernel_failed: str = ""                      # the kernel could not be started (not the student's fault)
     log: str = ""
 
 
@@ -82,18 +84,36 @@ def run(nb, workdir, cell_timeout, notebook_timeout, memory_mb, threads=1):
     with open(workdir / "pytest.log", "wb") as log:
         proc = subprocess.Popen(cmd, cwd=str(workdir), env=_environment(workdir, threads), stdout=log,
                                 stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True)
-        try:
-            proc.wait(timeout=notebook_timeout + GRACE)
-        except subprocess.TimeoutExpired:
-            result.killed = True
+        result.killed, usage = _wait(proc, notebook_timeout + GRACE)
         _kill_tree(proc.pid)
-        proc.wait()
+        if usage is None:
+            _, _, usage = os.wait4(proc.pid, 0)
+            proc.returncode = -9
     result.seconds = time.monotonic() - start
+    result.cpu_seconds = usage.ru_utime + usage.ru_stime     # pytest and the kernel it waited for
     result.log = (workdir / "pytest.log").read_text(encoding="utf-8", errors="replace")[-20000:]
     result.cells = _read_cells(report, events)
     if not result.cells and not result.killed:
         result.collect_error = _collect_error(report, result.log)
+    first = result.cells.get(min(result.cells)) if result.cells else None
+    if first is not None and first.get("setup_error") and not any("reply_status" in c for c in result.cells.values()):
+        lines = [ln.strip() for ln in first["setup_error"].splitlines() if ln.strip()]
+        result.kernel_failed = lines[-1][:200] if lines else "unknown error"
     return result
+
+
+def _wait(proc, timeout):
+    """Wait for ``proc`` at most ``timeout`` s: (timed out?, its rusage or None). ``os.wait4`` rather than
+    ``proc.wait`` because its rusage gives the CPU time of pytest and of the kernel it reaped."""
+    end = time.monotonic() + timeout
+    while True:
+        pid, status, usage = os.wait4(proc.pid, os.WNOHANG)
+        if pid:
+            proc.returncode = os.waitstatus_to_exitcode(status)
+            return False, usage
+        if time.monotonic() > end:
+            return True, None
+        time.sleep(0.05)
 
 
 def _cell_number(nodeid):
@@ -126,6 +146,9 @@ def _read_cells(report, events):
                 info.update(prop.get("course", {}))
             outcome = test.get("outcome")
             info["outcome"] = outcome
+            setup = test.get("setup") or {}
+            if setup.get("outcome") == "failed" and not test.get("call"):
+                info["setup_error"] = str(setup.get("longrepr", ""))[-1000:]
             for stage in ("setup", "call"):
                 rep = test.get(stage) or {}
                 if rep.get("outcome") in ("failed", "skipped") and rep.get("longrepr"):

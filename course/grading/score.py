@@ -27,7 +27,8 @@ class Score:
     status: str
     reason: str
     checks: list = field(default_factory=list)
-    notebook_seconds: float = 0.0
+    notebook_seconds: float = 0.0                # wall time of the cells themselves
+    notebook_cpu: float = 0.0                    # CPU time of the kernel while it ran the cells
     events: list = field(default_factory=list)   # [(message key, fields)] for the feedback
 
 
@@ -109,6 +110,8 @@ def score(solution, prepared, result, cell_timeout, notebook_timeout, memory_mb)
               and (n >= len(prepared.grade_ids) or prepared.grade_ids[n] is None)]
     if broken:
         events.append(("event_cell_errors", {"cells": ", ".join(broken)}))
+    if result.kernel_failed:
+        status, reason = "error", "the notebook's kernel could not be started (" + result.kernel_failed + "); grade it again"
     if result.collect_error and not result.cells:
         status, reason = "error", "the notebook could not be started: " + _first_line(result.collect_error, 200)
     total = sum(c.points for c in checks if c.passed)
@@ -117,4 +120,5 @@ def score(solution, prepared, result, cell_timeout, notebook_timeout, memory_mb)
         failed = [c.grade_id for c in checks if not c.passed]
         reason = "all checks passed" if not failed else f"{len(failed)} check(s) failed: {', '.join(failed)}"
     notebook_seconds = sum(float(i.get("duration", 0) or 0) for i in result.cells.values())
-    return Score(total, max_score, status, reason, checks, notebook_seconds, events)
+    notebook_cpu = sum(float(i.get("cpu", 0) or 0) for i in result.cells.values())
+    return Score(total, max_score, status, reason, checks, notebook_seconds, notebook_cpu, events)
