@@ -34,6 +34,31 @@ def run(cmd, env=None):
     return subprocess.call(cmd, cwd=ROOT, env=env)
 
 
+KERNEL_START_FAILURE = ("RuntimeError: Kernel d",)   # "Kernel died before replying" / "Kernel didn't respond"
+
+
+def run_capturing(cmd, env=None):
+    """Like run, but also returns the printed lines (to tell kernel start-up failures from real ones)."""
+    print("+", " ".join(cmd), flush=True)
+    proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    lines = []
+    for line in proc.stdout:
+        print(line, end="", flush=True)
+        lines.append(line)
+    return proc.wait(), lines
+
+
+def kernel_start_failures(lines):
+    """Notebooks whose only failures are a kernel that did not start (a flake of busy machines), or None
+    when some failure is real (an output differs, a cell raised...)."""
+    flaky, real = set(), set()
+    for line in lines:
+        if line.startswith(("FAILED ", "ERROR ")) and "::" in line:
+            path = line.split(" ", 1)[1].split("::", 1)[0]
+            (flaky if any(m in line for m in KERNEL_START_FAILURE) else real).add(path)
+    return None if real or not flaky else sorted(flaky)
+
+
 def nbval(name, globs, changes, jobs):
     files = sorted({f for g in globs for f in glob.glob(str(ROOT / g))})
     if not files:
@@ -59,7 +84,12 @@ def nbval(name, globs, changes, jobs):
         cmd += ["-n", jobs, "--dist", "loadfile"]
     cmd += [os.path.relpath(f, ROOT) for f in files]
     print(f"nbval {name}: {len(files)} notebooks", flush=True)
-    return run(cmd, env)
+    status, lines = run_capturing(cmd, env)
+    retry = kernel_start_failures(lines) if status else None
+    if retry:                       # once, and only the notebooks whose kernel did not start
+        print(f"nbval {name}: kernel did not start for {len(retry)} notebook(s); running them again", flush=True)
+        status = run(cmd[:-len(files)] + retry, env)
+    return status
 
 
 def main():
