@@ -16,6 +16,7 @@ import nbformat
 
 GRACE = 30            # seconds pytest gets after the notebook's deadline to stop the kernel and write its report
 NOTEBOOK = "submission.ipynb"
+KERNEL_STARTUP = 120  # seconds a kernel may take to start (a busy machine can need more than nbval's 60)
 
 
 @dataclass
@@ -74,6 +75,7 @@ def run(nb, workdir, cell_timeout, notebook_timeout, memory_mb, threads=1):
            "-p", "nbval.plugin", "-p", "pytest_jsonreport.plugin", "-p", "course.grading.nbval_plugin",
            "-p", "no:cacheprovider", "--json-report-omit", "log", "streams", "warnings", "keywords",
            "-q", "--tb=short", "--color=no", "--nbval-lax", "--nbval-current-env", "--nbval-cell-timeout", str(cell_timeout),
+           "--nbval-kernel-startup-timeout", str(KERNEL_STARTUP),
            "--course-deadline", str(deadline), "--course-events", str(events),
            "--json-report", "--json-report-file", str(report)]
     if memory_mb:
