@@ -607,8 +607,9 @@ class Tensor:
         recording = result.requires_grad and _Mode.enabled
         if recording and result.dtype is not self.dtype:
             result = result.to(self.dtype)              # the recorded result gets self's dtype too
-        if recording and self._base is not None and self._base.requires_grad:
-            return self._inplace_on_view(result)
+        if recording and self._base is not None and (self._base.requires_grad or
+                                                     getattr(self, "_view_index", None) is not None):
+            return self._inplace_on_view(result)          # the base must see the change in its history too
         if recording:
             result.grad_fn._keep_old_values(self)
         self._data[...] = result._data
@@ -624,7 +625,7 @@ class Tensor:
         reaches result at idx and the old base elsewhere), and self becomes ``base[idx]`` again.
         """
         base, idx = self._base, getattr(self, "_view_index", None)
-        if base.grad_fn is None:
+        if base.requires_grad and base.grad_fn is None:
             raise RuntimeError("a view of a leaf Variable that requires grad is being used in an in-place "
                                "operation.")
         if idx is None:

@@ -463,6 +463,15 @@ def test_inplace_on_slices_of_a_tensor_that_requires_grad():
     assert out_c.grad_fn.name() == "CopySlices" and "CopySlices" in out_t.grad_fn.name()
 
 
+def test_inplace_into_a_slice_of_a_plain_buffer_records_on_the_buffer():
+    def fill(L, w):
+        buf = L.zeros(3, 4)
+        buf[0:2].copy_(w[:2] * 2)                   # buf did not require grad: now it depends on w
+        buf[2].add_(w[2])
+        return (buf * buf).sum(1)
+    run_both(fill, [data(9, (3, 4))])
+
+
 def test_inplace_on_a_view_of_a_leaf_is_refused():
     for L in (course, torch):
         x = L.ones(2, requires_grad=True)
