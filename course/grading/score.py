@@ -64,37 +64,57 @@ def _failure(info):
 def score(solution, prepared, result, cell_timeout, notebook_timeout, memory_mb):
     """A ``Score`` for one run (``result`` from ``run.run``) of a ``prepare.Prepared`` notebook."""
     checks = checks_of(solution)
-    by_gid = {c.grade_id: c for c in checks}
-    status, reason, events = "ok", "", []
-    stop_at = None
+    status, reason, events, stop_at = _what_happened(result, cell_timeout, notebook_timeout, memory_mb)
+    _judge(checks, prepared, result, stop_at)
+    broken = [f"{n + 1} ({result.cells[n].get('ename') or 'error'})" for n in sorted(result.cells)
+              if result.cells[n].get("outcome") == "failed" and result.cells[n].get("event") is None
+              and (n >= len(prepared.grade_ids) or prepared.grade_ids[n] is None)]
+    if broken:
+        events.append(("event_cell_errors", {"cells": ", ".join(broken)}))
+    if result.kernel_failed:
+        status, reason = "error", f"the notebook's kernel could not be started ({result.kernel_failed}); grade it again"
+    if result.collect_error and not result.cells:
+        status, reason = "error", "the notebook could not be started: " + _first_line(result.collect_error, 200)
+    if status == "ok":
+        failed = [c.grade_id for c in checks if not c.passed]
+        reason = "all checks passed" if not failed else f"{len(failed)} check(s) failed: {', '.join(failed)}"
+    return Score(sum(c.points for c in checks if c.passed), sum(c.points for c in checks), status, reason, checks,
+                 notebook_seconds=sum(float(i.get("duration") or 0) for i in result.cells.values()),
+                 notebook_cpu=sum(float(i.get("cpu") or 0) for i in result.cells.values()), events=events)
+
+
+def _what_happened(result, cell_timeout, notebook_timeout, memory_mb):
+    """(status, reason, events, number of the cell where the run stopped or None)."""
+    status, reason, events, stop_at = "ok", "", [], None
     for n in sorted(result.cells):
         info = result.cells[n]
-        if info.get("event") in ("timeout", "kernel_died") and stop_at is None:
-            stop_at = n
-            if info["event"] == "timeout":
-                limit = float(info.get("limit") or cell_timeout)   # less than --timeout near the notebook's limit
-                status = "timeout"
-                reason = f"code cell {n + 1} ran longer than the {limit:g} s limit, so grading stopped there"
-                events.append(("event_timeout", {"cell": n + 1, "seconds": f"{limit:g}"}))
-            else:
-                status = "crashed"
-                msg = info.get("message") or "the kernel died"
-                reason = f"{msg} in code cell {n + 1}, so grading stopped there"
-                events.append(("event_died", {"cell": n + 1, "what": msg}))
+        if info.get("event") == "timeout" and stop_at is None:
+            limit = float(info.get("limit") or cell_timeout)   # less than --timeout near the notebook's limit
+            status, stop_at = "timeout", n
+            reason = f"code cell {n + 1} ran longer than the {limit:g} s limit, so grading stopped there"
+            events.append(("event_timeout", {"cell": n + 1, "seconds": f"{limit:g}"}))
+        elif info.get("event") == "kernel_died" and stop_at is None:
+            msg = info.get("message") or "the kernel died"
+            status, stop_at = "crashed", n
+            reason = f"{msg} in code cell {n + 1}, so grading stopped there"
+            events.append(("event_died", {"cell": n + 1, "what": msg}))
         if info.get("ename") == "MemoryError":
             events.append(("event_memory", {"cell": n + 1, "mb": memory_mb}))
         if info.get("ename") == "SystemExit":
             events.append(("event_exit", {"cell": n + 1}))
-    if result.killed and status == "ok":
+    out_of_time = any("time limit" in str(i.get("longrepr", "")) for i in result.cells.values())
+    if status == "ok" and (result.killed or out_of_time):
         status = "timeout"
         reason = f"the notebook ran longer than the {notebook_timeout:g} s limit, so grading stopped"
         events.append(("event_notebook_timeout", {"seconds": f"{notebook_timeout:g}"}))
-    elif status == "ok" and any("time limit" in str(i.get("longrepr", "")) for i in result.cells.values()):
-        status = "timeout"
-        reason = f"the notebook ran longer than the {notebook_timeout:g} s limit, so grading stopped"
-        events.append(("event_notebook_timeout", {"seconds": f"{notebook_timeout:g}"}))
+    return status, reason, events, stop_at
+
+
+def _judge(checks, prepared, result, stop_at):
+    """Mark each check passed (its cell passed with an ``ok`` reply, before any stop), failed or not run."""
+    by_gid = {c.grade_id: c for c in checks}
     for n, gid in enumerate(prepared.grade_ids):
-        if gid is None or gid not in by_gid:
+        if gid not in by_gid:
             continue
         check, info = by_gid[gid], result.cells.get(n)
         if info is None or info.get("outcome") == "skipped":
@@ -105,20 +125,3 @@ def score(solution, prepared, result, cell_timeout, notebook_timeout, memory_mb)
                         and (stop_at is None or n < stop_at))
         if not check.passed:
             check.message = _failure(info) or info.get("outcome", "")
-    broken = [f"{n + 1} ({result.cells[n].get('ename') or 'error'})" for n in sorted(result.cells)
-              if result.cells[n].get("outcome") == "failed" and result.cells[n].get("event") is None
-              and (n >= len(prepared.grade_ids) or prepared.grade_ids[n] is None)]
-    if broken:
-        events.append(("event_cell_errors", {"cells": ", ".join(broken)}))
-    if result.kernel_failed:
-        status, reason = "error", "the notebook's kernel could not be started (" + result.kernel_failed + "); grade it again"
-    if result.collect_error and not result.cells:
-        status, reason = "error", "the notebook could not be started: " + _first_line(result.collect_error, 200)
-    total = sum(c.points for c in checks if c.passed)
-    max_score = sum(c.points for c in checks)
-    if status == "ok":
-        failed = [c.grade_id for c in checks if not c.passed]
-        reason = "all checks passed" if not failed else f"{len(failed)} check(s) failed: {', '.join(failed)}"
-    notebook_seconds = sum(float(i.get("duration", 0) or 0) for i in result.cells.values())
-    notebook_cpu = sum(float(i.get("cpu", 0) or 0) for i in result.cells.values())
-    return Score(total, max_score, status, reason, checks, notebook_seconds, notebook_cpu, events)
