@@ -49,9 +49,14 @@ def pytest_configure(config):
     mb = config.getoption("course_memory", None)
     if mb:
         import resource
-        soft, hard = resource.getrlimit(resource.RLIMIT_AS)
-        limit = mb * 2 ** 20 if hard == resource.RLIM_INFINITY else min(mb * 2 ** 20, hard)
-        resource.setrlimit(resource.RLIMIT_AS, (limit, hard))
+        for kind in (resource.RLIMIT_AS, resource.RLIMIT_DATA):   # macOS refuses RLIMIT_AS
+            soft, hard = resource.getrlimit(kind)
+            limit = mb * 2 ** 20 if hard == resource.RLIM_INFINITY else min(mb * 2 ** 20, hard)
+            try:
+                resource.setrlimit(kind, (limit, hard))
+                break
+            except (ValueError, OSError):
+                continue
 
 
 _original_execute = RunningKernel.execute_cell_input
