@@ -4,6 +4,7 @@ import builtins
 from ..autograd.function import Op
 from .._device import get_array_module
 from .. import _dtype
+from .autocast_hook import maybe_autocast
 from ._util import quiet, return_type, norm_dims, norm_dim, as_float, wrap, is_tensor
 
 __all__ = ["sum", "mean", "prod", "max", "min", "amax", "amin", "argmax", "argmin", "var", "std",
@@ -43,7 +44,7 @@ class Sum(Op):
     @staticmethod
     def forward(ctx, x, dims, keepdim, dtype):
         ctx.shape, ctx.dims, ctx.keepdim = x.shape, dims, keepdim
-        return get_array_module(x).sum(x, axis=dims, keepdims=keepdim, dtype=dtype)
+        return x.sum(axis=dims, keepdims=keepdim, dtype=dtype)      # (the method: numpy's np.sum is slower)
 
     @staticmethod
     def backward(ctx, grad):
@@ -57,7 +58,7 @@ class SumTo(Op):
         ctx.shape = x.shape
         lead = x.ndim - len(shape)
         dims = tuple(range(lead)) + tuple(lead + i for i, n in enumerate(shape) if n == 1 and x.shape[lead + i] != 1)
-        y = get_array_module(x).sum(x, axis=dims, keepdims=True) if dims else x
+        y = x.sum(axis=dims, keepdims=True) if dims else x
         return y.reshape(shape)
 
     @staticmethod
@@ -74,7 +75,9 @@ class Mean(Op):
         for d in dims:
             n *= x.shape[d]
         ctx.n = n
-        return get_array_module(x).mean(x, axis=dims, keepdims=keepdim).astype(x.dtype, copy=False)
+        wide = "float32" if x.dtype.itemsize < 4 else None      # float16/bfloat16 add up in float32
+        with quiet():                                            # (n = 0 gives nan, as in PyTorch)
+            return (x.sum(axis=dims, keepdims=keepdim, dtype=wide) / n).astype(x.dtype, copy=False)
 
     @staticmethod
     def backward(ctx, grad):
@@ -194,7 +197,6 @@ def sum(input, dim=None, keepdim=False, *, dtype=None):
     if out_dtype is not input.dtype:
         input = input.to(out_dtype)
     dims = _dims_arg(input, dim)
-    from .autocast_hook import maybe_autocast
     input, = maybe_autocast("sum", input)
     return Sum.apply(input, dims, keepdim, None)
 
@@ -209,7 +211,6 @@ def mean(input, dim=None, keepdim=False, *, dtype=None):
     if not input.dtype.is_floating_point:
         raise RuntimeError("mean(): could not infer output dtype. Input dtype must be either a floating point or "
                            f"complex dtype. Got: {_torch_type_name(input.dtype)}")
-    from .autocast_hook import maybe_autocast
     input, = maybe_autocast("mean", input)
     return Mean.apply(input, _dims_arg(input, dim), keepdim)
 
@@ -417,7 +418,6 @@ class Norm2(Op):
 def norm(input, p="fro", dim=None, keepdim=False, dtype=None):
     """Vector p-norm over dims: (sum |x|^p)^(1/p); 'fro' and 2 are the Euclidean norm."""
     input = as_float(input) if dtype is None else input.to(_dtype.to_dtype(dtype))
-    from .autocast_hook import maybe_autocast
     input, = maybe_autocast("norm", input)              # autocast: norms in float32
     if p in ("fro", 2, 2.0):
         return Norm2.apply(input, _dims_arg(input, dim), keepdim)
