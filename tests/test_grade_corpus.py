@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+pytestmark = pytest.mark.slow     # grades 18 notebooks, a dozen of which train on MNIST: minutes on 2 cores
 CORPUS = Path(__file__).resolve().parent / "submissions"
 PL = "Zadanie MNIST – Kowalska (wersja końcowa)"
 
