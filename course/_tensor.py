@@ -878,7 +878,7 @@ class Tensor:
     def scatter_(self, dim, index, src=None, value=None, *, reduce=None):
         if src is not None and not isinstance(src, Tensor):
             src, value = None, src
-        return self._inplace(ops.scatter(self, dim, index, src, value=value))
+        return self._inplace(ops.scatter(self, dim, index, src, value=value, reduce=reduce))
 
     def scatter_add_(self, dim, index, src):
         return self._inplace(ops.scatter_add(self, dim, index, src))

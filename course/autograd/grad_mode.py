@@ -43,6 +43,12 @@ class set_grad_enabled:
 class _GradModeContext:
     mode = True
 
+    def __new__(cls, func=None):
+        """``@no_grad`` without brackets decorates the function at once (PyTorch allows both forms)."""
+        if callable(func):
+            return cls()(func)
+        return super().__new__(cls)
+
     def __enter__(self):
         self.prev = _Mode.enabled
         _Mode.enabled = self.mode

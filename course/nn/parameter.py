@@ -24,6 +24,8 @@ class Parameter(Tensor):
     def __repr__(self):
         return "Parameter containing:\n" + super().__repr__()
 
+    __str__ = __repr__          # print(p) shows the same text (Tensor's __str__ is its own __repr__)
+
     def __reduce_ex__(self, protocol):
         return (_rebuild_parameter, (self.detach().cpu()._data.copy(), self.requires_grad, str(self.device)))
 

@@ -295,6 +295,8 @@ def scatter(input, dim, index, src=None, value=None, *, reduce=None):
     if reduce is not None:
         if reduce != "add":
             raise NotImplementedError(f"scatter(reduce={reduce!r}) is not supported in course; use scatter_add")
+        if not is_tensor(src):      # a number: added once per index position
+            src = input.new_full(tuple(index.shape), value if src is None else src)
         return scatter_add(input, dim, index, src)
     d = norm_dim(dim, input.dim())
     full = _scatter_index(get_array_module(index._data), index._data, d)
