@@ -7,6 +7,8 @@ import math
 from ..autograd.function import Op
 from .._device import get_array_module
 from .autocast_hook import lowp_matmul, maybe_autocast
+from .unary import as_float_pair
+from .._creation import _scalar_like
 from ._util import broadcast_error, quiet, promote, sum_to_shape, is_tensor, check_same_device, wrap
 
 __all__ = ["add", "sub", "mul", "div", "neg", "pow", "matmul", "true_divide", "floor_divide",
@@ -182,11 +184,9 @@ def _binary(op, a, b):
 def _apply(op, a, b):
     """op.apply(a, b) for operands of the result dtype already, at least one a tensor."""
     if not is_tensor(a):                          # scalar (+) tensor: keep the tensor first
-        from .._creation import _scalar_like
         a = _scalar_like(a, b)
     elif not is_tensor(b) and a._data.dtype.kind != "f":
         # numpy keeps a float tensor's dtype with a Python number, but not bfloat16's, and it refuses int8 + 300
-        from .._creation import _scalar_like
         b = _scalar_like(b, a)
     try:
         return op.apply(a, b)
@@ -230,7 +230,6 @@ def div(input, other, *, rounding_mode=None, out=None):
     """True division (ints give floats); rounding_mode 'trunc' or 'floor' rounds the quotient."""
     if rounding_mode is None:
         check_same_device("div", input, other)
-        from .unary import as_float_pair
         a, b = as_float_pair(*promote(input, other))
         return _out(_apply(Div, a, b), out)
     q = _binary(Div, input, other) if _is_float(input, other) else None
@@ -262,12 +261,10 @@ def floor_divide(input, other):
     """Floor of the quotient (a // b), not differentiable for integers."""
     a, b = promote(input, other)
     if not is_tensor(a):
-        from .._creation import _scalar_like
         a = _scalar_like(a, b)
     if a.dtype.is_floating_point:
         return (a / b).floor()
     if not is_tensor(b):
-        from .._creation import _scalar_like
         b = _scalar_like(b, a)
     _check_int_divisor(b)
     xp = get_array_module(a._data)
@@ -284,12 +281,10 @@ def remainder(input, other):
     """a - floor(a / b) * b: the sign follows the divisor, like Python's %."""
     a, b = promote(input, other)
     if not is_tensor(a):
-        from .._creation import _scalar_like
         a = _scalar_like(a, b)
     if a.dtype.is_floating_point:
         return a - (a / b).floor() * b
     if not is_tensor(b):
-        from .._creation import _scalar_like
         b = _scalar_like(b, a)
     _check_int_divisor(b)
     return wrap(get_array_module(a._data).remainder(a._data, b._data))
@@ -299,12 +294,10 @@ def fmod(input, other):
     """a - trunc(a / b) * b: the sign follows the dividend, like C's fmod."""
     a, b = promote(input, other)
     if not is_tensor(a):
-        from .._creation import _scalar_like
         a = _scalar_like(a, b)
     if a.dtype.is_floating_point:
         return a - (a / b).trunc() * b
     if not is_tensor(b):
-        from .._creation import _scalar_like
         b = _scalar_like(b, a)
     _check_int_divisor(b)
     return wrap(get_array_module(a._data).fmod(a._data, b._data))
@@ -357,7 +350,6 @@ def matmul(input, other):
             raise RuntimeError(f"mat1 and mat2 shapes cannot be multiplied ({r1}x{k1} and {k2}x{c2})")
         raise RuntimeError(f"Expected size for first two dimensions of batch2 tensor to be: "
                            f"matmul shapes {list(input.shape)} and {list(other.shape)} do not align")
-    from .autocast_hook import maybe_autocast
     input, other = maybe_autocast("matmul", input, other)
     # 1-D operands: a vector on the left is a row, on the right a column; the extra dim is dropped after
     if input.dim() == 1 and other.dim() == 1:
@@ -426,14 +418,11 @@ def _out(result, out):
 
 def atan2(input, other):
     """The angle (in radians) of the point (other, input): atan(input / other) in the right quadrant."""
-    from .unary import as_float_pair
     check_same_device("atan2", input, other)
     a, b = as_float_pair(*promote(input, other))
     if not is_tensor(b):
-        from .._creation import _scalar_like
         b = _scalar_like(b, a)
     if not is_tensor(a):
-        from .._creation import _scalar_like
         a = _scalar_like(a, b)
     return Atan2.apply(a, b)
 

@@ -1,6 +1,7 @@
 """Elementwise functions of one tensor. Each docstring gives f and its derivative f'."""
 from ..autograd.function import Op
 from .._device import get_array_module
+from .. import _dtype
 from ._util import quiet, as_float, is_tensor, wrap
 from .autocast_hook import maybe_autocast
 
@@ -462,8 +463,7 @@ def clamp(input, min=None, max=None):
         if max is not None:
             out = minimum(out, max)
         return out
-    from .._dtype import result_type
-    target = result_type(input, *[b for b in (min, max) if b is not None])   # bool.clamp(0, 1) is int64
+    target = _dtype.result_type(input, *[b for b in (min, max) if b is not None])   # bool.clamp(0, 1) is int64
     if target is not input.dtype:
         input = input.to(target)
     return Clamp.apply(input, min, max)
