@@ -343,3 +343,31 @@ def test_functional_misc():
         t_out.backward(torch.tensor(g))
         c_out.backward(course.tensor(g))
         close(cx.grad, tx.grad)
+
+
+from hypothesis import given, settings, strategies as st, HealthCheck  # noqa: E402
+
+GEOMETRY = settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+
+
+@GEOMETRY
+@given(st.integers(1, 3), st.integers(1, 4), st.integers(1, 3), st.integers(1, 3), st.integers(1, 2),
+       st.integers(0, 2), st.integers(1, 2), st.integers(4, 9), st.integers(4, 9), st.booleans())
+def test_conv2d_random_geometry(groups, out_per_group, in_per_group, k, stride, pad, dil, h, w, bias):
+    span = dil * (k - 1) + 1
+    if h + 2 * pad < span or w + 2 * pad < span:
+        return
+    check_module(lambda nn: nn.Conv2d(in_per_group * groups, out_per_group * groups, k, stride, pad, dil,
+                                      groups, bias), (2, in_per_group * groups, h, w))
+
+
+@GEOMETRY
+@given(st.integers(1, 3), st.integers(1, 3), st.integers(0, 1), st.integers(1, 2), st.booleans(),
+       st.integers(3, 9), st.integers(3, 9), st.booleans(), st.booleans())
+def test_pool2d_random_geometry(k, stride, pad, dil, ceil_mode, h, w, use_max, include_pad):
+    if pad > (dil * (k - 1) + 1) // 2 or h + 2 * pad < dil * (k - 1) + 1 or w + 2 * pad < dil * (k - 1) + 1:
+        return
+    if use_max:
+        check_module(lambda nn: nn.MaxPool2d(k, stride, pad, dil, ceil_mode=ceil_mode), (2, 2, h, w))
+    elif pad <= k // 2:
+        check_module(lambda nn: nn.AvgPool2d(k, stride, pad, ceil_mode, include_pad), (2, 2, h, w))
