@@ -732,6 +732,18 @@ class Tensor:
     def masked_fill_(self, mask, value):
         return self._inplace(ops.masked_fill(self, mask, value))
 
+    def masked_scatter_(self, mask, source):
+        return self._inplace(ops.masked_scatter(self, mask, source))
+
+    def clamp_min_(self, min):
+        return self._inplace(ops.clamp(self, min=min))
+
+    def clamp_max_(self, max):
+        return self._inplace(ops.clamp(self, max=max))
+
+    masked_scatter, clamp_min, clamp_max = ops.masked_scatter, ops.clamp_min, ops.clamp_max
+    isin, bincount, histc = ops.isin, ops.bincount, ops.histc
+
     def copy_(self, src, non_blocking=False):
         """Copy src's numbers into self (broadcasting, converting dtype and device)."""
         src_t = src if isinstance(src, Tensor) else Tensor._make(np.asarray(src))

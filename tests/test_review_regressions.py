@@ -42,3 +42,66 @@ def test_parameter_repr():
     want = repr(torch.nn.Parameter(torch.ones(2)))
     assert repr(course.nn.Parameter(course.ones(2))) == want.replace("torch.", "course.")
     assert str(course.nn.Parameter(course.ones(2))) == str(torch.nn.Parameter(torch.ones(2)))
+
+
+@pytest.mark.parametrize("name", ["clamp_min", "clamp_max"])
+def test_clamp_min_max(name):
+    x = [-2.0, 0.5, 3.0]
+    want = getattr(torch, name)(torch.tensor(x), 1.0)
+    np.testing.assert_allclose(_np(getattr(course, name)(course.tensor(x), 1.0)), want.numpy())
+    np.testing.assert_allclose(_np(getattr(course.tensor(x), name)(1.0)), want.numpy())
+    t = course.tensor(x)
+    getattr(t, name + "_")(1.0)
+    np.testing.assert_allclose(_np(t), want.numpy())
+
+
+def test_isin():
+    for args, kw in [(([1, 2, 3], [2, 3]), {}), (([1.0, 2.0], [2]), {"invert": True})]:
+        want = torch.isin(torch.tensor(args[0]), torch.tensor(args[1]), **kw)
+        got = course.isin(course.tensor(args[0]), course.tensor(args[1]), **kw)
+        assert got.dtype == course.bool
+        np.testing.assert_array_equal(_np(got), want.numpy())
+    np.testing.assert_array_equal(_np(course.isin(course.tensor([1, 2, 3]), 2)),
+                                  torch.isin(torch.tensor([1, 2, 3]), 2).numpy())
+
+
+def test_bincount():
+    x = [0, 2, 2, 5]
+    for kw_t, kw_c in [({}, {}), ({"minlength": 8}, {"minlength": 8}),
+                       ({"weights": torch.tensor([0.5, 1, 2, 3])}, {"weights": course.tensor([0.5, 1, 2, 3])}),
+                       ({"weights": torch.tensor([1, 2, 3, 4])}, {"weights": course.tensor([1, 2, 3, 4])})]:
+        want = torch.bincount(torch.tensor(x), **kw_t)
+        got = course.bincount(course.tensor(x), **kw_c)
+        assert str(got.dtype) == str(want.dtype).replace("torch", "course")
+        np.testing.assert_allclose(_np(got), want.numpy())
+    with pytest.raises(RuntimeError):
+        course.bincount(course.tensor([-1, 2]))
+
+
+def test_histc():
+    rs = np.random.RandomState(0)
+    x = rs.randn(50).astype(np.float32)
+    for kw in [{}, {"bins": 7}, {"bins": 4, "min": -1, "max": 1}]:
+        np.testing.assert_allclose(_np(course.histc(course.tensor(x), **kw)), torch.histc(torch.tensor(x), **kw).numpy())
+    np.testing.assert_allclose(_np(course.histc(course.tensor([1.0, 1.0]), bins=4)),
+                               torch.histc(torch.tensor([1.0, 1.0]), bins=4).numpy())
+
+
+def test_masked_scatter_and_grads():
+    mask, src = [True, False, True], np.arange(6.0, dtype=np.float32).reshape(2, 3)
+    results = []
+    for m in (torch, course):
+        x = m.ones(2, 3, requires_grad=True)
+        s = m.tensor(src, requires_grad=True)
+        y = x.masked_scatter(m.tensor(mask), s)
+        (y * m.tensor(np.arange(1.0, 7.0).reshape(2, 3))).sum().backward()
+        results.append([y.detach().numpy(), x.grad.numpy(), s.grad.numpy()])
+    for a, b in zip(*results):
+        np.testing.assert_allclose(b, a)
+    t = course.zeros(4)
+    t.masked_scatter_(course.tensor([True, False, True, False]), course.tensor([7.0, 8, 9]))
+    np.testing.assert_allclose(_np(t), [7.0, 0, 8, 0])
+    with pytest.raises(RuntimeError):
+        course.zeros(3).masked_scatter_(course.tensor([True, True, True]), course.ones(2))
+    with pytest.raises(RuntimeError):      # torch: same dtypes required
+        course.zeros(3).masked_scatter_(course.tensor([True, True, True]), course.ones(3, dtype=course.float64))

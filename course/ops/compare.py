@@ -10,7 +10,7 @@ __all__ = ["eq", "ne", "lt", "le", "gt", "ge", "maximum", "minimum", "isnan", "i
            "logical_and", "logical_or", "logical_not", "logical_xor", "bitwise_not", "bitwise_and",
            "bitwise_or", "bitwise_xor", "equal", "allclose", "isclose", "sort", "argsort", "topk",
            "greater", "less", "greater_equal", "less_equal", "not_equal", "fmax", "fmin", "unique",
-           "isposinf", "isneginf", "searchsorted", "bucketize", "kthvalue"]
+           "isposinf", "isneginf", "searchsorted", "bucketize", "kthvalue", "isin"]
 
 return_types_sort = return_type("sort")
 return_types_topk = return_type("topk")
@@ -230,3 +230,12 @@ def searchsorted(sorted_sequence, values, *, right=False):
 
 def bucketize(input, boundaries, *, right=False):
     return searchsorted(boundaries, input, right=right)
+
+
+def isin(elements, test_elements, *, assume_unique=False, invert=False):
+    """True where an element of ``elements`` is one of ``test_elements`` (either may be a number)."""
+    like = elements if is_tensor(elements) else test_elements
+    xp = get_array_module(like._data)
+    e = elements._data if is_tensor(elements) else xp.asarray(elements)
+    t = test_elements._data if is_tensor(test_elements) else xp.asarray(test_elements)
+    return wrap(xp.isin(e, t, invert=invert))

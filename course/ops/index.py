@@ -9,7 +9,7 @@ from ._util import broadcast_error, norm_dim, sum_to_shape, is_tensor, promote, 
 
 __all__ = ["index", "index_put", "where", "masked_fill", "gather", "scatter", "scatter_add", "index_select",
            "masked_select", "take", "scatter_into_zeros", "nonzero", "take_along_dim", "select", "index_add",
-           "diagonal", "diag", "trace", "argwhere"]
+           "diagonal", "diag", "trace", "argwhere", "masked_scatter"]
 
 
 def _is_basic(idx):
@@ -319,6 +319,18 @@ def index_select(input, dim, index):
 def masked_select(input, mask):
     mask = mask.expand(*input.shape) if tuple(mask.shape) != tuple(input.shape) else mask
     return input[mask]
+
+
+def masked_scatter(input, mask, source):
+    """input with the positions where mask is True filled, in order, by the first elements of source."""
+    if source.dtype is not input.dtype:
+        raise RuntimeError(f"masked_scatter: expected self and source to have same dtypes but got "
+                           f"{input.dtype} and {source.dtype}")
+    mask = mask.expand(*input.shape) if tuple(mask.shape) != tuple(input.shape) else mask
+    n = int(mask.sum())
+    if source.numel() < n:
+        raise RuntimeError("Number of elements of source < number of ones in mask")
+    return index_put(input, (mask,), source.reshape(-1)[:n])
 
 
 def take(input, index):

@@ -9,7 +9,7 @@ from ._util import quiet, return_type, norm_dims, norm_dim, as_float, wrap, is_t
 
 __all__ = ["sum", "mean", "prod", "max", "min", "amax", "amin", "argmax", "argmin", "var", "std",
            "norm", "logsumexp", "all", "any", "cumsum", "var_mean", "std_mean", "count_nonzero", "median",
-           "aminmax", "nansum", "cumprod", "softmax", "log_softmax"]
+           "aminmax", "nansum", "cumprod", "softmax", "log_softmax", "bincount", "histc"]
 
 return_types_max = return_type("max")
 return_types_min = return_type("min")
@@ -508,3 +508,30 @@ def log_softmax(input, dim, dtype=None):
     """``course.log_softmax``: the same as ``course.nn.functional.log_softmax``."""
     from ..nn import functional as F
     return F.log_softmax(input, dim, dtype=dtype)
+
+
+def bincount(input, weights=None, minlength=0):
+    """out[v] = how many times v occurs in the 1-D integer tensor input (or the sum of its weights)."""
+    xp = get_array_module(input._data)
+    if input.dim() != 1 or input.dtype.is_floating_point or input.dtype.name == "bool" or \
+            (input.numel() and int(xp.min(input._data)) < 0):
+        raise RuntimeError("bincount only supports 1-d non-negative integral inputs.")
+    if weights is None:
+        return wrap(xp.bincount(input._data, minlength=minlength).astype("int64"))
+    w = weights._data if weights.dtype.is_floating_point else weights._data.astype("float64")
+    return wrap(xp.bincount(input._data, weights=w, minlength=minlength).astype(w.dtype))
+
+
+def histc(input, bins=100, min=0, max=0):
+    """Counts of input's values in ``bins`` equal-width bins over [min, max] (both 0: the data's range);
+    values outside are ignored."""
+    if not input.dtype.is_floating_point:
+        raise NotImplementedError(f'"histogram_cpu" not implemented for \'{input.dtype.name.capitalize()}\'')
+    xp = get_array_module(input._data)
+    lo, hi = float(min), float(max)
+    if lo == hi and input.numel():
+        lo, hi = float(xp.min(input._data)), float(xp.max(input._data))
+    if lo == hi:
+        lo, hi = lo - 1, hi + 1
+    counts, _ = xp.histogram(input._data, bins=bins, range=(lo, hi))
+    return wrap(counts.astype(input._data.dtype))

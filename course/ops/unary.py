@@ -7,7 +7,7 @@ from .autocast_hook import maybe_autocast
 
 __all__ = ["exp", "log", "log2", "log10", "log1p", "expm1", "sqrt", "rsqrt", "abs", "sin", "cos", "tan",
            "tanh", "sigmoid", "relu", "sign", "floor", "ceil", "round", "trunc", "clamp", "clip",
-           "reciprocal", "erf", "asin", "acos", "atan", "sinh", "cosh", "exp2", "frac", "absolute",
+           "clamp_min", "clamp_max", "reciprocal", "erf", "asin", "acos", "atan", "sinh", "cosh", "exp2", "frac", "absolute",
            "as_float_pair", "positive", "logit", "nan_to_num", "signbit", "sgn", "fix"]
 
 
@@ -470,6 +470,16 @@ def clamp(input, min=None, max=None):
 
 
 clip = clamp
+
+
+def clamp_min(input, min):
+    """max(input, min) element-wise: ``clamp(input, min=min)``."""
+    return clamp(input, min=min)
+
+
+def clamp_max(input, max):
+    """min(input, max) element-wise: ``clamp(input, max=max)``."""
+    return clamp(input, max=max)
 
 
 def nan_to_num(input, nan=0.0, posinf=None, neginf=None):
