@@ -392,7 +392,10 @@ moveaxis expand_dims squeeze broadcast_to broadcast_arrays concatenate stack vst
 flip roll tile repeat pad where nonzero argwhere take take_along_axis put_along_axis choose compress
 searchsorted sort argsort unique sum prod mean std var max min amax amin argmax argmin cumsum cumprod all any
 count_nonzero matmul dot tensordot einsum outer inner clip round around isclose allclose array_equal
-nan_to_num maximum minimum atleast_1d atleast_2d diff bincount histogram trace kron cross logsumexp
+nan_to_num maximum minimum atleast_1d atleast_2d diff bincount histogram trace kron cross isin in1d lexsort
+partition argpartition percentile quantile median nanmax nanmin nansum nanmean nanargmax nanargmin unravel_index
+ravel_multi_index flatnonzero select fliplr flipud rot90 column_stack dstack append average ptp triu_indices
+tril_indices diag_indices diagflat vdot correlate convolve isneginf isposinf
 """.split()
 
 # names that are plain values (dtypes, constants, helpers that only look at dtypes or shapes)
