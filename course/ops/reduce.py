@@ -376,7 +376,7 @@ def var(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
     """Variance: mean squared deviation, divided by n - correction (1 by default: Bessel's correction)."""
     if isinstance(unbiased, int) and not isinstance(unbiased, bool) and dim is None:
         dim, unbiased = unbiased, None                  # var(x, 0): the dim given positionally
-    input = as_float(input)
+    _check_floating(input, "std and var")
     return Var.apply(input, _dims_arg(input, dim), _correction(unbiased, correction), keepdim)
 
 
@@ -384,15 +384,23 @@ def std(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
     """Standard deviation: the square root of ``var`` (same arguments)."""
     if isinstance(unbiased, int) and not isinstance(unbiased, bool) and dim is None:
         dim, unbiased = unbiased, None
-    input = as_float(input)
+    _check_floating(input, "std and var")
     return Std.apply(input, _dims_arg(input, dim), _correction(unbiased, correction), keepdim)
 
 
+def _check_floating(input, name):
+    """PyTorch refuses integer and bool input here (no silent conversion to float)."""
+    if not input.dtype.is_floating_point:
+        raise RuntimeError(f"{name} only support floating point and complex dtypes")
+
+
 def var_mean(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
+    _check_floating(input, "var_mean")
     return var(input, dim, unbiased, keepdim, correction=correction), mean(as_float(input), dim, keepdim)
 
 
 def std_mean(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
+    _check_floating(input, "std_mean")
     return std(input, dim, unbiased, keepdim, correction=correction), mean(as_float(input), dim, keepdim)
 
 
@@ -417,7 +425,10 @@ class Norm2(Op):
 
 def norm(input, p="fro", dim=None, keepdim=False, dtype=None):
     """Vector p-norm over dims: (sum |x|^p)^(1/p); 'fro' and 2 are the Euclidean norm."""
-    input = as_float(input) if dtype is None else input.to(_dtype.to_dtype(dtype))
+    if dtype is None and not input.dtype.is_floating_point:
+        raise RuntimeError(f"linalg.vector_norm: Expected a floating point or complex tensor as input. "
+                           f"Got {_torch_type_name(input.dtype)}")
+    input = input if dtype is None else input.to(_dtype.to_dtype(dtype))
     input, = maybe_autocast("norm", input)              # autocast: norms in float32
     if p in ("fro", 2, 2.0):
         return Norm2.apply(input, _dims_arg(input, dim), keepdim)
@@ -433,18 +444,19 @@ def norm(input, p="fro", dim=None, keepdim=False, dtype=None):
 
 
 class LogSumExp(Op):
-    grad_fn_name = "LogsumexpBackward0"
     """y = log(sum(exp(x))) over dims;  dy/dx = exp(x - y) (the softmax of x)
 
     Computed as m + log(sum(exp(x - m))) with m the largest x, so that exp never overflows.
     """
+    grad_fn_name = "LogsumexpBackward0"
+
     @staticmethod
     def forward(ctx, x, dims, keepdim):
         xp = get_array_module(x)
-        m = xp.max(x, axis=dims, keepdims=True)
+        m = x.max(axis=dims, keepdims=True)
         m = xp.where(xp.isfinite(m), m, 0)                  # all -inf (or inf) along dims: no shift
         with quiet():
-            y = xp.log(xp.sum(xp.exp(x - m), axis=dims, keepdims=True)) + m
+            y = xp.log(xp.exp(x - m).sum(axis=dims, keepdims=True)) + m
         if not keepdim:
             y = y.reshape(tuple(n for i, n in enumerate(x.shape) if i not in dims))
         ctx.dims, ctx.keepdim = dims, keepdim
