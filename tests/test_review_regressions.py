@@ -105,3 +105,13 @@ def test_masked_scatter_and_grads():
         course.zeros(3).masked_scatter_(course.tensor([True, True, True]), course.ones(2))
     with pytest.raises(RuntimeError):      # torch: same dtypes required
         course.zeros(3).masked_scatter_(course.tensor([True, True, True]), course.ones(3, dtype=course.float64))
+
+
+@pytest.mark.parametrize("call", [lambda m: m.tensor([1, 2]).std(), lambda m: m.tensor([1, 2]).var(dim=0),
+                                  lambda m: m.std_mean(m.tensor([1, 2])), lambda m: m.var_mean(m.tensor([1, 2])),
+                                  lambda m: m.tensor([True, False]).var(), lambda m: m.tensor([3, 4]).norm()])
+def test_std_var_norm_refuse_integer_input(call):
+    with pytest.raises(RuntimeError):
+        call(torch)
+    with pytest.raises(RuntimeError):
+        call(course)
