@@ -532,14 +532,14 @@ class Tensor:
             return ops.logical_not(self)
         return ops.bitwise_not(self)
 
-    def __and__(self, other):
-        return ops.logical_and(self, other) if self.dtype.kind == "bool" else ops.bitwise_and(self, other)
+    def __and__(self, other):                    # on two bool tensors the same as logical_and
+        return ops.bitwise_and(self, other)
 
     def __or__(self, other):
-        return ops.logical_or(self, other) if self.dtype.kind == "bool" else ops.bitwise_or(self, other)
+        return ops.bitwise_or(self, other)
 
     def __xor__(self, other):
-        return ops.logical_xor(self, other) if self.dtype.kind == "bool" else ops.bitwise_xor(self, other)
+        return ops.bitwise_xor(self, other)
 
     __rand__, __ror__, __rxor__ = __and__, __or__, __xor__
 

@@ -115,3 +115,27 @@ def test_std_var_norm_refuse_integer_input(call):
         call(torch)
     with pytest.raises(RuntimeError):
         call(course)
+
+
+def _outcome(fn):
+    try:
+        r = fn()
+    except RuntimeError:                      # (NotImplementedError is one)
+        return "RuntimeError"
+    return str(r.dtype).split(".")[-1], r.tolist()
+
+
+@pytest.mark.parametrize("expr", [
+    lambda m: m.tensor([True, False]) & m.tensor([3, 1]),
+    lambda m: m.tensor([True, False]) | 2,
+    lambda m: m.tensor([True, False]) ^ m.tensor([True, True]),
+    lambda m: m.tensor([True, False]) & m.tensor([1.0, 0.0]),
+    lambda m: m.tensor([1, 2]) & 1.5,
+    lambda m: m.tensor([True, False]) - m.tensor([True, True]),
+    lambda m: m.tensor([True, False]) - m.tensor([1, 1]),
+    lambda m: 1 - m.tensor([True, False]),
+    lambda m: m.tensor([1.0, 2.0]) - True,
+    lambda m: m.tensor([1, 2]) - m.tensor([1, 1]),
+])
+def test_bool_bitwise_and_subtraction_follow_torch(expr):
+    assert _outcome(lambda: expr(course)) == _outcome(lambda: expr(torch))

@@ -208,8 +208,20 @@ def add(input, other, *, alpha=1, out=None):
     return _out(_binary(Add, input, other), out)
 
 
+def _refuse_bool_sub(a, b):
+    """PyTorch refuses ``-`` when an operand is bool (it is not the mask inversion people often mean)."""
+    bools = [isinstance(v, bool) or (is_tensor(v) and v.dtype.kind == "bool") for v in (a, b)]
+    if all(bools):
+        raise RuntimeError("Subtraction, the `-` operator, with two bool tensors is not supported. "
+                           "Use the `^` or `logical_xor()` operator instead.")
+    if any(bools):
+        raise RuntimeError("Subtraction, the `-` operator, with a bool tensor is not supported. "
+                           "If you are trying to invert a mask, use the `~` or `logical_not()` operator instead.")
+
+
 def sub(input, other, *, alpha=1, out=None):
     """input - alpha * other"""
+    _refuse_bool_sub(input, other)
     if alpha != 1:
         other = other * alpha
     return _out(_binary(Sub, input, other), out)
@@ -217,6 +229,7 @@ def sub(input, other, *, alpha=1, out=None):
 
 def rsub(input, other, alpha=1):
     """other - alpha * input"""
+    _refuse_bool_sub(input, other)
     if alpha != 1:
         input = input * alpha
     return _binary(Rsub, other, input)

@@ -75,8 +75,8 @@ def logical_not(input):
 
 
 def _bitwise(fname, a, b):
-    if (is_tensor(a) and a.dtype.is_floating_point) or (is_tensor(b) and b.dtype.is_floating_point):
-        raise RuntimeError(f'"{fname}_cpu" not implemented for \'Float\'')
+    if any(isinstance(v, float) or (is_tensor(v) and v.dtype.is_floating_point) for v in (a, b)):
+        raise NotImplementedError(f'"{fname}_cpu" not implemented for \'Float\'')   # (a RuntimeError)
     a, b = promote(a, b)
     xp = get_array_module(_raw(a))
     return wrap(xp.asarray(getattr(xp, fname)(_raw(a), _raw(b))))
