@@ -89,7 +89,7 @@ def to_dtype(d):
     if isinstance(d, dtype):
         return d
     if d is float:
-        return _Defaults.float
+        return float64                      # as in PyTorch: Python's float is a double
     if d is int:
         return int64
     if d is bool:

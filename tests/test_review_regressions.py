@@ -139,3 +139,19 @@ def _outcome(fn):
 ])
 def test_bool_bitwise_and_subtraction_follow_torch(expr):
     assert _outcome(lambda: expr(course)) == _outcome(lambda: expr(torch))
+
+
+@pytest.mark.parametrize("name", ["sum", "mean", "var", "std", "nansum", "norm", "amax", "amin"])
+@pytest.mark.parametrize("empty", [(), []])
+def test_reduction_over_empty_dims_reduces_everything(name, empty):
+    x = np.arange(6.0, dtype=np.float32).reshape(2, 3)
+    want = getattr(torch.tensor(x), name)(dim=empty)
+    got = getattr(course.tensor(x), name)(dim=empty)
+    assert tuple(got.shape) == tuple(want.shape)
+    np.testing.assert_allclose(_np(got), want.numpy(), rtol=1e-6)
+
+
+def test_python_float_dtype_is_float64():
+    for make in (lambda m: m.ones(2, dtype=float), lambda m: m.tensor([1, 2], dtype=float),
+                 lambda m: m.zeros(2).to(float), lambda m: m.arange(3, dtype=float)):
+        assert str(make(course).dtype) == str(make(torch).dtype).replace("torch", "course")

@@ -187,6 +187,9 @@ class AMax(Op):
 
 
 def _dims_arg(input, dim):
+    """The dims to reduce; None, () and [] all mean every dim (PyTorch's convention)."""
+    if isinstance(dim, (tuple, list)) and len(dim) == 0:
+        dim = None
     return norm_dims(dim, input.dim())
 
 
