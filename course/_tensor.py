@@ -18,7 +18,7 @@ from ._device import get_array_module, device_of, device as _device_cls, CPU
 from .autograd import function as _function
 from .autograd.function import _Version
 from .autograd.grad_mode import _Mode
-from .ops.index import _to_index, IndexAdd
+from .ops.index import _to_index, IndexAdd, _ints_first
 
 
 class Size(tuple):
@@ -32,6 +32,11 @@ class Size(tuple):
         for s in self:
             n *= s
         return n
+
+
+def _not_comparable(other):
+    """``==`` against anything but a tensor, a number or an array is False, not an error."""
+    return not isinstance(other, (Tensor, int, float, complex)) and not hasattr(other, "dtype")
 
 
 class Tensor:
@@ -544,12 +549,12 @@ class Tensor:
     __rand__, __ror__, __rxor__ = __and__, __or__, __xor__
 
     def __eq__(self, other):
-        if other is None:                  # x == None is plain False, as in PyTorch
+        if _not_comparable(other):         # x == None (or a string, a list) is plain False, as in PyTorch
             return False
         return ops.eq(self, other)
 
     def __ne__(self, other):
-        if other is None:
+        if _not_comparable(other):
             return True
         return ops.ne(self, other)
 
@@ -582,7 +587,11 @@ class Tensor:
             v = value._data if isinstance(value, Tensor) else value
             if isinstance(value, Tensor) and value.device != self.device:
                 ops._util.check_same_device("index_put_", self, value)
-            self._data[idx] = v
+            split = _ints_first(idx)                  # x[1, :, idx]: the integer first, as PyTorch
+            if split is not None:
+                self._data[split[0]][split[1]] = v      # (self._data[ints] is a numpy view)
+            else:
+                self._data[idx] = v
             self._version.value += 1
             return
         self._inplace(ops.index_put(self, idx, value))

@@ -155,3 +155,48 @@ def test_python_float_dtype_is_float64():
     for make in (lambda m: m.ones(2, dtype=float), lambda m: m.tensor([1, 2], dtype=float),
                  lambda m: m.zeros(2).to(float), lambda m: m.arange(3, dtype=float)):
         assert str(make(course).dtype) == str(make(torch).dtype).replace("torch", "course")
+
+
+@pytest.mark.parametrize("other", [None, "a", Ellipsis, [1, 2], (1, 2)])
+def test_eq_against_non_numbers_is_plain_bool(other):
+    assert (course.tensor([1, 2]) == other) is (torch.tensor([1, 2]) == other)
+    assert (course.tensor([1, 2]) != other) is (torch.tensor([1, 2]) != other)
+    assert (Ellipsis in [course.tensor([1, 2])]) is (Ellipsis in [torch.tensor([1, 2])])
+
+
+_MIXED = [lambda m: (1, slice(1, None, 2), m.tensor([True, False, True, True, True])),
+          lambda m: (-3, Ellipsis, [2, 4]),
+          lambda m: (2, slice(1, None, 2), m.tensor([2, -1])),
+          lambda m: (slice(None), [0, 1], 0),
+          lambda m: (m.tensor(1), slice(1, None), m.tensor([0, 2])),
+          lambda m: (1, None, slice(None), [0, 1])]
+
+
+@pytest.mark.parametrize("make_index", _MIXED)
+def test_integer_mixed_with_index_tensors_is_applied_first(make_index):
+    """x[1, :, idx] has shape (3, len(idx)) in PyTorch (numpy would give (len(idx), 3))."""
+    x = np.arange(60.0, dtype=np.float32).reshape(4, 3, 5)
+    out = []
+    for m in (torch, course):
+        t = m.tensor(x, requires_grad=True)
+        y = t[make_index(m)]
+        (y * m.arange(float(y.numel())).reshape(y.shape)).sum().backward()
+        out.append((tuple(y.shape), _np(y), _np(t.grad)))
+    assert out[1][0] == out[0][0]
+    np.testing.assert_allclose(out[1][1], out[0][1])
+    np.testing.assert_allclose(out[1][2], out[0][2])
+
+
+def test_setitem_with_integer_and_index_tensor():
+    value = np.arange(1.0, 7.0, dtype=np.float32).reshape(3, 2)
+    results = []
+    for m in (torch, course):
+        x = m.zeros(4, 3, 5)
+        x[1, :, [0, 2]] = m.tensor(value)                  # plain
+        v = m.tensor(value[:2], requires_grad=True)
+        y = m.zeros(4, 3, 5, requires_grad=True) * 1
+        y[2, :2, [1, 3]] = v                               # recorded
+        (y * m.arange(60.0).reshape(4, 3, 5)).sum().backward()
+        results.append([_np(x), _np(y), _np(v.grad)])
+    for got, want in zip(results[1], results[0]):
+        np.testing.assert_allclose(got, want)

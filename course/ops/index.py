@@ -182,9 +182,30 @@ def _check_bounds(x, idx):
         dim += 1 if not (hasattr(i, "dtype") and i.dtype == bool) else i.ndim
 
 
+def _ints_first(idx):
+    """PyTorch applies integer indices first (as ``select``) when index tensors are also present; numpy
+    counts them as index arrays, which can move the result's dims. Split ``idx`` into the integer part
+    and the rest (None when there is nothing to split)."""
+    items = idx if isinstance(idx, tuple) else (idx,)
+    is_int = [isinstance(i, int) and not isinstance(i, bool) for i in items]
+    if not any(is_int) or not any(hasattr(i, "ndim") for i in items):
+        return None
+    first = []
+    for i, int_ in zip(items, is_int):
+        if int_ or i is None or i is Ellipsis:
+            first.append(i)
+        else:                                   # a slice, an index array or a (k-dim) mask: keep its dims
+            first += [slice(None)] * (i.ndim if getattr(i, "dtype", None) == bool else 1)
+    rest = tuple(slice(None) if i is None else i for i, int_ in zip(items, is_int) if not int_)
+    return tuple(first), rest
+
+
 def index(input, idx):
     idx = _to_index(idx)
     _check_bounds(input, idx)
+    split = _ints_first(idx)
+    if split is not None:
+        return index(index(input, split[0]), split[1])
     if _is_basic(idx):
         items = idx if isinstance(idx, tuple) else (idx,)
         out = (Select if any(isinstance(i, int) for i in items) else Slice).apply(input, idx)
@@ -200,6 +221,10 @@ def index(input, idx):
 def index_put(input, idx, value):
     """The out-of-place form of ``input[idx] = value``."""
     idx = _to_index(idx)
+    split = _ints_first(idx)
+    if split is not None:               # written through flat positions taken in PyTorch's order
+        pos = get_array_module(input._data).arange(input.numel()).reshape(input.shape)[split[0]][split[1]]
+        return index_put(input.reshape(-1), pos, value).reshape(input.shape)
     if is_tensor(value):
         check_same_device("index_put", input, value)
         if value.dtype is not input.dtype:
