@@ -200,3 +200,39 @@ def test_setitem_with_integer_and_index_tensor():
         results.append([_np(x), _np(y), _np(v.grad)])
     for got, want in zip(results[1], results[0]):
         np.testing.assert_allclose(got, want)
+
+
+def test_sign_of_bool():
+    np.testing.assert_array_equal(_np(course.sign(course.tensor([True, False]))),
+                                  torch.sign(torch.tensor([True, False])).numpy())
+
+
+@pytest.mark.parametrize("p", [2.0, 1.0, 3.0])
+def test_cdist_and_grads(p):
+    rs = np.random.RandomState(0)
+    a, b = rs.randn(2, 4, 3).astype(np.float32), rs.randn(2, 5, 3).astype(np.float32)
+    b[0, 0] = a[0, 0]                          # a zero distance: PyTorch's gradient there is 0
+    out = []
+    for m in (torch, course):
+        x, y = m.tensor(a, requires_grad=True), m.tensor(b, requires_grad=True)
+        d = m.cdist(x, y, p=p)
+        (d * m.arange(40.0).reshape(2, 4, 5)).sum().backward()
+        out.append([_np(d), _np(x.grad), _np(y.grad)])
+    for got, want in zip(out[1], out[0]):
+        np.testing.assert_allclose(got, want, rtol=1e-4, atol=1e-5)
+    with pytest.raises(RuntimeError):
+        course.cdist(course.ones(2, 3), course.ones(2, 4))
+
+
+@pytest.mark.parametrize("p", [3, 0.5, 4.0])
+def test_general_p_norm_of_zero_vector_has_zero_grad(p):
+    x = np.zeros((2, 3), dtype=np.float32)
+    x[1] = [1.0, -2.0, 0.0]
+    out = []
+    for m in (torch, course):
+        t = m.tensor(x, requires_grad=True)
+        y = t.norm(p=p, dim=1)
+        y.sum().backward()
+        out.append([_np(y), _np(t.grad)])
+    for got, want in zip(out[1], out[0]):
+        np.testing.assert_allclose(got, want, rtol=1e-5)

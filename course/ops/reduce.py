@@ -9,7 +9,7 @@ from ._util import quiet, return_type, norm_dims, norm_dim, as_float, wrap, is_t
 
 __all__ = ["sum", "mean", "prod", "max", "min", "amax", "amin", "argmax", "argmin", "var", "std",
            "norm", "logsumexp", "all", "any", "cumsum", "var_mean", "std_mean", "count_nonzero", "median",
-           "aminmax", "nansum", "cumprod", "softmax", "log_softmax", "bincount", "histc"]
+           "aminmax", "nansum", "cumprod", "softmax", "log_softmax", "bincount", "histc", "cdist"]
 
 return_types_max = return_type("max")
 return_types_min = return_type("min")
@@ -443,7 +443,10 @@ def norm(input, p="fro", dim=None, keepdim=False, dtype=None):
         return input.abs().sum(dim, keepdim=keepdim)
     if p == 0:
         return (input != 0).to(input.dtype).sum(dim, keepdim=keepdim)
-    return (input.abs() ** p).sum(dim, keepdim=keepdim) ** (1.0 / p)
+    from .index import where            # zeros (an element, a whole vector) get gradient 0, not nan, as PyTorch
+    a = input.abs()
+    s = where(a == 0, 0.0, where(a == 0, 1.0, a) ** p).sum(dim, keepdim=keepdim)
+    return where(s == 0, 0.0, where(s == 0, 1.0, s) ** (1.0 / p))
 
 
 class LogSumExp(Op):
@@ -550,3 +553,12 @@ def histc(input, bins=100, min=0, max=0):
         lo, hi = lo - 1, hi + 1
     counts, _ = xp.histogram(input._data, bins=bins, range=(lo, hi))
     return wrap(counts.astype(input._data.dtype))
+
+
+def cdist(x1, x2, p=2.0):
+    """out[..., i, j] = ||x1[..., i, :] - x2[..., j, :]||_p: the distance between every pair of rows."""
+    if x1.dim() < 2 or x2.dim() < 2:
+        raise RuntimeError(f"cdist only supports at least 2D tensors, X1 got: {x1.dim()}D, X2 got: {x2.dim()}D")
+    if x1.shape[-1] != x2.shape[-1]:
+        raise RuntimeError(f"X1 and X2 must have the same number of columns. X1: {x1.shape[-1]} X2: {x2.shape[-1]}")
+    return norm(x1.unsqueeze(-2) - x2.unsqueeze(-3), p, dim=-1)

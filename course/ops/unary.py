@@ -422,7 +422,7 @@ def relu(input):
 
 def _step(fname):
     def f(input):
-        if not input.dtype.is_floating_point and fname != "sign":
+        if not input.dtype.is_floating_point and (fname != "sign" or input.dtype.kind == "bool"):
             return input.clone()
         return Piecewise.apply(input, fname)
     f.__name__ = fname
