@@ -236,3 +236,15 @@ def test_general_p_norm_of_zero_vector_has_zero_grad(p):
         out.append([_np(y), _np(t.grad)])
     for got, want in zip(out[1], out[0]):
         np.testing.assert_allclose(got, want, rtol=1e-5)
+
+
+def test_embedding_scale_grad_by_freq():
+    w = np.random.RandomState(0).randn(5, 3).astype(np.float32)
+    idx = np.array([[0, 1, 1], [4, 1, 0]])
+    grads = []
+    for m in (torch, course):
+        weight = m.tensor(w, requires_grad=True)
+        out = m.nn.functional.embedding(m.tensor(idx), weight, scale_grad_by_freq=True)
+        (out * m.arange(18.0).reshape(2, 3, 3)).sum().backward()
+        grads.append(_np(weight.grad))
+    np.testing.assert_allclose(grads[1], grads[0], rtol=1e-6)

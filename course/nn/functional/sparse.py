@@ -24,7 +24,13 @@ def embedding(input, weight, padding_idx=None, max_norm=None, norm_type=2.0, sca
         padding_idx += num
     if max_norm is not None:
         _renorm_rows(weight, idx, max_norm, norm_type)
-    return EmbeddingOp.apply(weight, idx, padding_idx)
+    out = EmbeddingOp.apply(weight, idx, padding_idx)
+    if scale_grad_by_freq and out.requires_grad:    # each row's gradient divided by its count in this batch
+        xp = get_array_module(idx)
+        counts = xp.bincount(idx.reshape(-1), minlength=num)[idx]
+        scale = wrap((1.0 / counts)[..., None].astype(weight._data.dtype))
+        out.register_hook(lambda g: g * scale)
+    return out
 
 
 def _renorm_rows(weight, idx, max_norm, norm_type):
