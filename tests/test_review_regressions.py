@@ -248,3 +248,12 @@ def test_embedding_scale_grad_by_freq():
         (out * m.arange(18.0).reshape(2, 3, 3)).sum().backward()
         grads.append(_np(weight.grad))
     np.testing.assert_allclose(grads[1], grads[0], rtol=1e-6)
+
+
+def test_version_counter_reads_like_an_int():
+    for m in (torch, course):
+        x = m.ones(3)
+        v = x[:2]
+        v.add_(1)
+        x[0] = 2
+        assert repr(x._version) == "2" and x._version == 2 and int(v._version) == 2

@@ -31,6 +31,20 @@ class _Version:
     def __init__(self):
         self.value = 0
 
+    # PyTorch's ``t._version`` is a plain int: print, compare and convert like one
+    def __repr__(self):
+        return repr(self.value)
+
+    def __int__(self):
+        return self.value
+
+    __index__ = __int__
+
+    def __eq__(self, other):
+        return self.value == int(other) if isinstance(other, (int, _Version)) else NotImplemented
+
+    __hash__ = object.__hash__
+
 
 class _Saved:
     """One tensor kept for backward, with the version it had so later in-place changes are caught."""
