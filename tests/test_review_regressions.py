@@ -257,3 +257,11 @@ def test_version_counter_reads_like_an_int():
         v.add_(1)
         x[0] = 2
         assert repr(x._version) == "2" and x._version == 2 and int(v._version) == 2
+
+
+@pytest.mark.filterwarnings("ignore")
+def test_var_of_single_element_backward_gives_nan_not_an_exception():
+    for m in (torch, course):
+        x = m.tensor([[1.5], [2.0]], requires_grad=True)
+        x.var(dim=1).sum().backward()
+        assert np.isnan(_np(x.grad)).all()

@@ -320,7 +320,7 @@ class Var(Op):
     def backward(ctx, grad):
         x, = ctx.saved_tensors
         centered = x - x.mean(ctx.dims, keepdim=True)
-        return _expand_back(grad, x.shape, ctx.dims, ctx.keepdim) * centered * (2 / _dof(x, ctx))
+        return _expand_back(grad, x.shape, ctx.dims, ctx.keepdim) * centered * 2 / _dof(x, ctx)   # (nan if 0)
 
 
 class Std(Op):
