@@ -68,6 +68,9 @@ def __getattr__(name):
     if name in ("save", "load"):
         from . import serialization
         return getattr(serialization, name)
+    if name in ("backends", "set_num_threads", "get_num_threads"):
+        backends = importlib.import_module(".backends", __name__)
+        return backends if name == "backends" else getattr(backends, name)
     if name in ("autocast", "is_autocast_enabled", "get_autocast_dtype"):
         from . import amp
         return getattr(amp, name)

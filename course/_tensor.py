@@ -751,7 +751,7 @@ class Tensor:
         return self._inplace(ops.clamp(self, max=max))
 
     masked_scatter, clamp_min, clamp_max = ops.masked_scatter, ops.clamp_min, ops.clamp_max
-    isin, bincount, histc = ops.isin, ops.bincount, ops.histc
+    isin, bincount, histc, nanmean, ravel = ops.isin, ops.bincount, ops.histc, ops.nanmean, ops.ravel
 
     def copy_(self, src, non_blocking=False):
         """Copy src's numbers into self (broadcasting, converting dtype and device)."""

@@ -265,3 +265,25 @@ def test_var_of_single_element_backward_gives_nan_not_an_exception():
         x = m.tensor([[1.5], [2.0]], requires_grad=True)
         x.var(dim=1).sum().backward()
         assert np.isnan(_np(x.grad)).all()
+
+
+def test_nanmean_and_ravel():
+    x = np.array([[1.0, np.nan, 3.0], [np.nan, 5.0, 2.0]], dtype=np.float32)
+    for kw in [{}, {"dim": 1}, {"dim": 0, "keepdim": True}]:
+        out = []
+        for m in (torch, course):
+            t = m.tensor(x, requires_grad=True)
+            y = m.nanmean(t, **kw)
+            (y * m.arange(1.0, y.numel() + 1.0).reshape(y.shape)).sum().backward()
+            out.append([_np(y), _np(t.grad)])
+        for got, want in zip(out[1], out[0]):
+            np.testing.assert_allclose(got, want, equal_nan=True)
+    t = course.arange(6).reshape(2, 3)
+    assert t.t().ravel().tolist() == torch.arange(6).reshape(2, 3).t().ravel().tolist()
+
+
+def test_backends_and_threads_used_by_tutorials():
+    assert course.backends.mps.is_available() is False
+    course.backends.cudnn.benchmark = True
+    course.set_num_threads(1)
+    assert course.get_num_threads() == 1

@@ -9,7 +9,7 @@ from ._util import quiet, return_type, norm_dims, norm_dim, as_float, wrap, is_t
 
 __all__ = ["sum", "mean", "prod", "max", "min", "amax", "amin", "argmax", "argmin", "var", "std",
            "norm", "logsumexp", "all", "any", "cumsum", "var_mean", "std_mean", "count_nonzero", "median",
-           "aminmax", "nansum", "cumprod", "softmax", "log_softmax", "bincount", "histc", "cdist"]
+           "aminmax", "nansum", "cumprod", "softmax", "log_softmax", "bincount", "histc", "cdist", "nanmean"]
 
 return_types_max = return_type("max")
 return_types_min = return_type("min")
@@ -206,6 +206,16 @@ def sum(input, dim=None, keepdim=False, *, dtype=None):
 
 def nansum(input, dim=None, keepdim=False):
     return sum(input.masked_fill(input != input, 0), dim, keepdim)
+
+
+def nanmean(input, dim=None, keepdim=False, *, dtype=None):
+    """The mean of the values that are not nan (nansum / how many are not nan)."""
+    if dtype is not None:
+        input = input.to(_dtype.to_dtype(dtype))
+    if not input.dtype.is_floating_point:
+        raise RuntimeError(f"nanmean(): expected input to have floating point or complex dtype but got "
+                           f"{_torch_type_name(input.dtype)}")
+    return nansum(input, dim, keepdim) / (input == input).sum(dim, keepdim=keepdim)
 
 
 def mean(input, dim=None, keepdim=False, *, dtype=None):

@@ -13,7 +13,7 @@ __all__ = ["reshape", "view", "transpose", "permute", "expand", "squeeze", "unsq
            "cat", "concat", "concatenate", "stack", "split", "chunk", "unbind", "repeat", "flip", "t",
            "narrow", "movedim", "swapaxes", "swapdims", "hstack", "vstack", "tile", "unflatten",
            "broadcast_to", "broadcast_tensors", "roll", "tril", "triu", "atleast_2d", "repeat_interleave",
-           "unfold", "meshgrid", "moveaxis", "fliplr", "flipud", "tensor_split"]
+           "unfold", "meshgrid", "moveaxis", "fliplr", "flipud", "tensor_split", "ravel"]
 
 
 def _infer_shape(shape, numel, op="view"):
@@ -226,6 +226,11 @@ def _is_viewable(a, shape):
         return True
     except AttributeError:
         return False
+
+
+def ravel(input):
+    """All elements in one dim (a view when possible, like reshape(-1))."""
+    return input.reshape(-1)
 
 
 def flatten(input, start_dim=0, end_dim=-1):
