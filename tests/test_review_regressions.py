@@ -287,3 +287,17 @@ def test_backends_and_threads_used_by_tutorials():
     course.backends.cudnn.benchmark = True
     course.set_num_threads(1)
     assert course.get_num_threads() == 1
+
+
+@pytest.mark.parametrize("kw", [{}, {"batch_first": True, "padding_value": -1.0}, {"padding_side": "left"}])
+def test_pad_sequence(kw):
+    rs = np.random.RandomState(0)
+    seqs = [rs.randn(n, 2).astype(np.float32) for n in (3, 1, 4)]
+    out = []
+    for m in (torch, course):
+        ts = [m.tensor(s, requires_grad=True) for s in seqs]
+        y = m.nn.utils.rnn.pad_sequence(ts, **kw)
+        (y * m.arange(float(y.numel())).reshape(y.shape)).sum().backward()
+        out.append([_np(y)] + [_np(t.grad) for t in ts])
+    for got, want in zip(out[1], out[0]):
+        np.testing.assert_allclose(got, want)
