@@ -301,3 +301,23 @@ def test_pad_sequence(kw):
         out.append([_np(y)] + [_np(t.grad) for t in ts])
     for got, want in zip(out[1], out[0]):
         np.testing.assert_allclose(got, want)
+
+
+def test_binary_cross_entropy_at_0_and_1_and_target_range():
+    out = []
+    for m in (torch, course):
+        x = m.tensor([0.0, 1.0, 0.3], requires_grad=True)
+        y = m.tensor([1.0, 0.0, 0.6], requires_grad=True)
+        loss = m.nn.functional.binary_cross_entropy(x, y, reduction="none")
+        (loss * m.tensor([1.0, 2.0, 3.0])).sum().backward()
+        out.append([_np(loss), _np(x.grad), _np(y.grad)])
+    for got, want in zip(out[1], out[0]):
+        np.testing.assert_allclose(got, want, rtol=1e-5)          # finite x gradients (was nan)
+    with pytest.raises(RuntimeError):
+        course.nn.functional.binary_cross_entropy(course.tensor([0.5]), course.tensor([2.0]))
+
+
+def test_binary_cross_entropy_gradcheck():
+    x = course.tensor([0.2, 0.5, 0.9], dtype=course.float64, requires_grad=True)
+    y = course.tensor([0.1, 0.7, 0.95], dtype=course.float64, requires_grad=True)
+    assert course.autograd.gradcheck(lambda a, b: course.nn.functional.binary_cross_entropy(a, b), (x, y))

@@ -4,7 +4,8 @@ import warnings
 from ... import ops
 from ..._device import get_array_module
 from ...ops.autocast_hook import maybe_autocast
-from ...ops._util import wrap
+from ...ops._util import wrap, quiet
+from ...autograd.function import Op
 from .activation import log_softmax, softplus
 from ._util import type_name
 
@@ -86,6 +87,27 @@ def huber_loss(input, target, reduction="mean", delta=1.0, weight=None):
     return _reduce(loss, reduction)
 
 
+class BinaryCrossEntropy(Op):
+    """l = -(y log x + (1 - y) log(1 - x)), each log clamped at -100;
+    dl/dx = (x - y) / max(x (1 - x), 1e-12) (finite at x = 0 and 1, as PyTorch);  dl/dy = log(1 - x) - log(x)"""
+    grad_fn_name = "BinaryCrossEntropyBackward0"
+
+    @staticmethod
+    def forward(ctx, x, y):
+        xp = get_array_module(x)
+        ctx.save_for_backward(x, y)
+        with quiet():
+            out = -(y * xp.maximum(xp.log(x), -100) + (1 - y) * xp.maximum(xp.log(1 - x), -100))
+        return out.astype(x.dtype, copy=False)
+
+    @staticmethod
+    def backward(ctx, grad):
+        x, y = ctx.saved_tensors
+        gx = grad * (x - y) / (x * (1 - x)).clamp(min=1e-12) if ctx.needs_input_grad[0] else None
+        gy = grad * (ops.log(1 - x) - ops.log(x)) if ctx.needs_input_grad[1] else None
+        return gx, gy
+
+
 def binary_cross_entropy(input, target, weight=None, size_average=None, reduce=None, reduction="mean"):
     """-(y log x + (1 - y) log(1 - x)), each log clamped at -100 (x are probabilities)"""
     input, target = maybe_autocast("binary_cross_entropy", input, target)
@@ -95,7 +117,10 @@ def binary_cross_entropy(input, target, weight=None, size_average=None, reduce=N
     x = input._data
     if x.size and (float(x.min()) < 0 or float(x.max()) > 1):
         raise RuntimeError("all elements of input should be between 0 and 1")
-    loss = -(target * ops.log(input).clamp(min=-100) + (1 - target) * ops.log(1 - input).clamp(min=-100))
+    y = target._data
+    if y.size and (float(y.min()) < 0 or float(y.max()) > 1):
+        raise RuntimeError("all elements of target should be between 0 and 1")
+    loss = BinaryCrossEntropy.apply(input, target)
     if weight is not None:
         loss = loss * weight
     return _reduce(loss, _reduction(size_average, reduce, reduction))
