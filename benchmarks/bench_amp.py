@@ -18,7 +18,6 @@ that underflows in float16 (course.amp.demo_underflow).
     python benchmarks/bench_amp.py --modes fp32 amp-fp16 amp-bf16
 """
 import argparse
-import gzip
 import json
 import os
 import pathlib
@@ -28,35 +27,8 @@ import time
 
 import numpy as np
 
-ROOT = pathlib.Path(__file__).resolve().parent.parent
-MNIST = ROOT / "course" / "data" / "mnist"
-THREADS = 2
-
-
-def read_idx(name):
-    """An IDX file (gzip) as a numpy array: magic (0, 0, dtype, ndim), the dims, then the bytes."""
-    with gzip.open(MNIST / f"{name}.gz", "rb") as f:
-        data = f.read()
-    ndim = data[3]
-    dims = [int.from_bytes(data[4 + 4 * i:8 + 4 * i], "big") for i in range(ndim)]
-    return np.frombuffer(data, dtype=np.uint8, offset=4 + 4 * ndim).reshape(dims)
-
-
-def load(split):
-    prefix = "train" if split == "train" else "t10k"
-    x = read_idx(f"{prefix}-images-idx3-ubyte").astype(np.float32) / 255.0
-    x = (x - 0.1307) / 0.3081
-    y = read_idx(f"{prefix}-labels-idx1-ubyte").astype(np.int64)
-    return x.reshape(-1, 1, 28, 28), y
-
-
-def build(nn, workload):
-    if workload == "mlp":
-        return nn.Sequential(nn.Flatten(), nn.Linear(784, 256), nn.ReLU(), nn.Linear(256, 128), nn.ReLU(),
-                             nn.Linear(128, 10))
-    return nn.Sequential(nn.Conv2d(1, 32, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),
-                         nn.Conv2d(32, 64, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2), nn.Flatten(),
-                         nn.Linear(3136, 128), nn.ReLU(), nn.Linear(128, 10))
+sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
+from bench_mnist import ROOT, THREADS, load, build   # noqa: E402  (same data and models as the fp32 benchmark)
 
 
 def activation_bytes(loss):
