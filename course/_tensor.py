@@ -27,6 +27,10 @@ class Size(tuple):
     def __repr__(self):
         return f"course.Size({list(self)})"
 
+    def __getitem__(self, i):                       # x.shape[1:] is a Size too
+        out = super().__getitem__(i)
+        return Size(out) if isinstance(i, slice) else out
+
     def numel(self):
         n = 1
         for s in self:
@@ -49,8 +53,8 @@ class Tensor:
         from . import _creation
         if len(args) == 1 and not isinstance(args[0], int):
             src = _creation.tensor(args[0], dtype=dtype or _dtype.get_default_dtype(), device=device)
-        else:
-            src = _creation.empty(*args, dtype=dtype, device=device)
+        else:                                       # Tensor() is an empty 1-D tensor, as PyTorch
+            src = _creation.empty(*(args or (0,)), dtype=dtype, device=device)
         self._init(src._data)
 
     def _init(self, data, requires_grad=False, grad_fn=None, version=None, output_nr=0):

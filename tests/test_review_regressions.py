@@ -321,3 +321,10 @@ def test_binary_cross_entropy_gradcheck():
     x = course.tensor([0.2, 0.5, 0.9], dtype=course.float64, requires_grad=True)
     y = course.tensor([0.1, 0.7, 0.95], dtype=course.float64, requires_grad=True)
     assert course.autograd.gradcheck(lambda a, b: course.nn.functional.binary_cross_entropy(a, b), (x, y))
+
+
+def test_empty_tensor_constructor_and_size_slices():
+    assert tuple(course.Tensor().shape) == tuple(torch.Tensor().shape) == (0,)
+    assert course.Tensor().dtype == course.float32
+    s_t, s_c = torch.ones(2, 3, 4).shape[1:], course.ones(2, 3, 4).shape[1:]
+    assert str(s_c) == str(s_t).replace("torch", "course") and isinstance(s_c, course.Size) and s_c == (3, 4)
