@@ -328,3 +328,15 @@ def test_empty_tensor_constructor_and_size_slices():
     assert course.Tensor().dtype == course.float32
     s_t, s_c = torch.ones(2, 3, 4).shape[1:], course.ones(2, 3, 4).shape[1:]
     assert str(s_c) == str(s_t).replace("torch", "course") and isinstance(s_c, course.Size) and s_c == (3, 4)
+
+
+def test_index_put_out_of_place_accumulate():
+    out = []
+    for m in (torch, course):
+        x = m.zeros(3, requires_grad=True)
+        v = m.tensor([1.0, 2.0], requires_grad=True)
+        y = x.index_put((m.tensor([0, 0]),), v, accumulate=True)
+        (y * m.tensor([1.0, 2.0, 3.0])).sum().backward()
+        out.append([_np(y), _np(x.grad), _np(v.grad)])
+    for got, want in zip(out[1], out[0]):
+        np.testing.assert_allclose(got, want)

@@ -218,9 +218,12 @@ def index(input, idx):
         raise IndexError(str(e).replace("axis", "dimension")) from None
 
 
-def index_put(input, idx, value):
-    """The out-of-place form of ``input[idx] = value``."""
+def index_put(input, idx, value, accumulate=False):
+    """The out-of-place form of ``input[idx] = value`` (``+=``, repeats adding up, with accumulate=True)."""
     idx = _to_index(idx)
+    if accumulate:
+        value = value.to(input.dtype) if is_tensor(value) else input.new_full((), value)
+        return input + IndexAdd.apply(value, tuple(input.shape), idx)
     split = _ints_first(idx)
     if split is not None:               # written through flat positions taken in PyTorch's order
         pos = get_array_module(input._data).arange(input.numel()).reshape(input.shape)[split[0]][split[1]]
