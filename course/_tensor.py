@@ -728,6 +728,65 @@ class Tensor:
     def round_(self):
         return self._inplace(ops.round(self))
 
+    def ceil_(self):
+        return self._inplace(ops.ceil(self))
+
+    def trunc_(self):
+        return self._inplace(ops.trunc(self))
+
+    def frac_(self):
+        return self._inplace(ops.frac(self))
+
+    def sign_(self):
+        return self._inplace(ops.sign(self))
+
+    def sin_(self):
+        return self._inplace(ops.sin(self))
+
+    def cos_(self):
+        return self._inplace(ops.cos(self))
+
+    def square_(self):
+        return self._inplace(ops.square(self))
+
+    def reciprocal_(self):
+        return self._inplace(ops.reciprocal(self))
+
+    def rsqrt_(self):
+        return self._inplace(ops.rsqrt(self))
+
+    def log1p_(self):
+        return self._inplace(ops.log1p(self))
+
+    def expm1_(self):
+        return self._inplace(ops.expm1(self))
+
+    def erf_(self):
+        return self._inplace(ops.erf(self))
+
+    def fmod_(self, other):
+        return self._inplace(ops.fmod(self, other))
+
+    def remainder_(self, other):
+        return self._inplace(ops.remainder(self, other))
+
+    def tril_(self, diagonal=0):
+        return self._inplace(ops.tril(self, diagonal))
+
+    def triu_(self, diagonal=0):
+        return self._inplace(ops.triu(self, diagonal))
+
+    def fill_diagonal_(self, fill_value, wrap=False):
+        """Write fill_value at [i, i, ...] for i < the smallest dim (all dims equal when more than 2)."""
+        if self.dim() < 2 or (self.dim() > 2 and len(set(self.shape)) != 1):
+            raise RuntimeError("all dimensions of input must be of equal length")
+        if wrap and self.dim() == 2 and self.shape[0] > self.shape[1] + 1:
+            raise NotImplementedError("fill_diagonal_(wrap=True) on a tall matrix is not supported in course")
+        from ._creation import arange
+        ar = arange(min(self.shape), device=self.device)
+        self[(ar,) * self.dim()] = fill_value
+        return self
+
     def clamp_(self, min=None, max=None):
         return self._inplace(ops.clamp(self, min, max))
 

@@ -340,3 +340,22 @@ def test_index_put_out_of_place_accumulate():
         out.append([_np(y), _np(x.grad), _np(v.grad)])
     for got, want in zip(out[1], out[0]):
         np.testing.assert_allclose(got, want)
+
+
+@pytest.mark.parametrize("name,args", [("ceil_", ()), ("trunc_", ()), ("frac_", ()), ("sign_", ()), ("sin_", ()),
+                                       ("cos_", ()), ("square_", ()), ("reciprocal_", ()), ("rsqrt_", ()),
+                                       ("log1p_", ()), ("expm1_", ()), ("erf_", ()), ("fmod_", (0.7,)),
+                                       ("remainder_", (0.7,)), ("tril_", ()), ("triu_", (1,)),
+                                       ("fill_diagonal_", (5.0,))])
+def test_more_inplace_methods(name, args):
+    x = np.array([[0.3, 1.7, 2.2], [0.9, 1.1, 3.5], [2.5, 0.4, 1.9]], dtype=np.float32)
+    out = []
+    for m in (torch, course):
+        leaf = m.tensor(x, requires_grad=True)
+        t = leaf * 1
+        r = getattr(t, name)(*args)
+        assert r is t
+        (t * m.arange(9.0).reshape(3, 3)).sum().backward()
+        out.append([_np(t), _np(leaf.grad)])
+    for got, want in zip(out[1], out[0]):
+        np.testing.assert_allclose(got, want, rtol=1e-5, atol=1e-6)
