@@ -815,6 +815,7 @@ class Tensor:
 
     masked_scatter, clamp_min, clamp_max = ops.masked_scatter, ops.clamp_min, ops.clamp_max
     isin, bincount, histc, nanmean, ravel = ops.isin, ops.bincount, ops.histc, ops.nanmean, ops.ravel
+    diff = ops.diff
 
     def copy_(self, src, non_blocking=False):
         """Copy src's numbers into self (broadcasting, converting dtype and device)."""

@@ -359,3 +359,23 @@ def test_more_inplace_methods(name, args):
         out.append([_np(t), _np(leaf.grad)])
     for got, want in zip(out[1], out[0]):
         np.testing.assert_allclose(got, want, rtol=1e-5, atol=1e-6)
+
+
+@pytest.mark.parametrize("make", [lambda m: m.diff(m.tensor([1, 3, 6, 10]), n=2),
+                                  lambda m: m.diff(m.tensor([[1.0, 3], [6, 10]]), dim=0),
+                                  lambda m: m.diff(m.tensor([1, 3]), prepend=m.tensor([0]), append=m.tensor([7, 8])),
+                                  lambda m: m.diff(m.tensor([True, False, False])),
+                                  lambda m: m.tensor([1, 3]).diff(n=0)])
+def test_diff(make):
+    want, got = make(torch), make(course)
+    assert str(got.dtype).split(".")[-1] == str(want.dtype).split(".")[-1]
+    np.testing.assert_array_equal(_np(got), want.numpy())
+
+
+def test_diff_grad():
+    out = []
+    for m in (torch, course):
+        x = m.tensor([1.0, 4.0, 2.0, 8.0], requires_grad=True)
+        (m.diff(x, n=2) * m.tensor([1.0, 3.0])).sum().backward()
+        out.append(_np(x.grad))
+    np.testing.assert_allclose(out[1], out[0])

@@ -13,7 +13,7 @@ __all__ = ["reshape", "view", "transpose", "permute", "expand", "squeeze", "unsq
            "cat", "concat", "concatenate", "stack", "split", "chunk", "unbind", "repeat", "flip", "t",
            "narrow", "movedim", "swapaxes", "swapdims", "hstack", "vstack", "tile", "unflatten",
            "broadcast_to", "broadcast_tensors", "roll", "tril", "triu", "atleast_2d", "repeat_interleave",
-           "unfold", "meshgrid", "moveaxis", "fliplr", "flipud", "tensor_split", "ravel"]
+           "unfold", "meshgrid", "moveaxis", "fliplr", "flipud", "tensor_split", "ravel", "diff"]
 
 
 def _infer_shape(shape, numel, op="view"):
@@ -226,6 +226,17 @@ def _is_viewable(a, shape):
         return True
     except AttributeError:
         return False
+
+
+def diff(input, n=1, dim=-1, prepend=None, append=None):
+    """out[i] = x[i + 1] - x[i] along dim, applied n times (bool: x[i + 1] != x[i])."""
+    d = norm_dim(dim, input.dim())
+    x = cat([t for t in (prepend, input, append) if t is not None], d) if (prepend is not None or
+                                                                          append is not None) else input
+    for _ in range(n):
+        later, earlier = narrow(x, d, 1, x.shape[d] - 1), narrow(x, d, 0, x.shape[d] - 1)
+        x = later != earlier if x.dtype.kind == "bool" else later - earlier
+    return x
 
 
 def ravel(input):
