@@ -187,3 +187,18 @@ def test_warm_restarts_fractional_epochs_and_chained_like_torch():
     c2 = theirs_sched.ChainedScheduler([theirs_sched.ConstantLR(o2, 0.5, 3), theirs_sched.ExponentialLR(o2, 0.9)])
     assert _trace(o1, c1, 8) == pytest.approx(_trace(o2, c2, 8))
     assert sorted(c1.state_dict()) == sorted(c2.state_dict())
+
+
+def test_multiplicative_lr_state_dict_leaves_functions_out_like_lambda_lr(tmp_path):
+    """A plain function is not part of the state (torch stores None), so the checkpoint can be saved."""
+    import course
+    opt = course.optim.SGD([course.nn.Parameter(course.ones(1))], lr=1.0)
+    sched = course.optim.lr_scheduler.MultiplicativeLR(opt, lambda epoch: 0.9)
+    opt.step()
+    sched.step()
+    state = sched.state_dict()
+    assert state["lr_lambdas"] == [None]
+    course.save(state, tmp_path / "sched.ckpt")
+    fresh = course.optim.lr_scheduler.MultiplicativeLR(opt, lambda epoch: 0.9)
+    fresh.load_state_dict(course.load(tmp_path / "sched.ckpt"))
+    assert fresh.last_epoch == 1 and fresh.get_last_lr() == sched.get_last_lr()
