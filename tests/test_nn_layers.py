@@ -186,6 +186,42 @@ def test_max_pool_return_indices():
     np.testing.assert_array_equal(ic.numpy(), it.numpy())
 
 
+@pytest.mark.parametrize("k, s, p, d", [(2, 2, 0, 1), (3, 2, 1, 1), (3, 1, 1, 1), (2, 1, 0, 2), ((2, 3), (1, 2), 0, 1)])
+def test_max_pool_ties_and_nans_like_torch(k, s, p, d):
+    """Ties send the gradient to the first maximum, a NaN window to its last NaN, and the returned indices
+    agree; a NaN or inf in the incoming gradient reaches only the arg-max positions."""
+    rng = np.random.default_rng(3)
+    x = np.maximum(rng.standard_normal((2, 3, 7, 8)), 0)
+    x[0, 0, :3, :3] = 1.5
+    x[1, 2, rng.integers(0, 7, 6), rng.integers(0, 8, 6)] = np.nan
+    xt, xc = torch.tensor(x, requires_grad=True), course.tensor(x, requires_grad=True)
+    yt, it = torch.nn.functional.max_pool2d(xt, k, s, p, d, return_indices=True)
+    yc, ic = course.nn.functional.max_pool2d(xc, k, s, p, d, return_indices=True)
+    np.testing.assert_array_equal(ic.numpy(), it.numpy())
+    close(yc, yt)
+    g = rng.standard_normal(yt.shape)
+    g[0, 1, 0, 0], g[1, 0, 0, 0] = np.nan, np.inf
+    yt.backward(torch.tensor(g))
+    yc.backward(course.tensor(g))
+    close(xc.grad, xt.grad)
+
+
+@pytest.mark.parametrize("dtype", ["float16", "bfloat16"])
+def test_max_pool_low_precision_equals_float32(dtype):
+    """Pooling only picks values, so in float16/bfloat16 it must agree exactly with float32 on the same numbers."""
+    x = course.randn(2, 3, 8, 8).to(getattr(course, dtype))
+    x32 = x.float().detach().requires_grad_()
+    xl = x.detach().requires_grad_()
+    yl, y32 = course.nn.functional.max_pool2d(xl, 2), course.nn.functional.max_pool2d(x32, 2)
+    assert yl.dtype is getattr(course, dtype)
+    np.testing.assert_array_equal(yl.float().detach().numpy(), y32.detach().numpy())
+    g = course.randn(*yl.shape).to(getattr(course, dtype))
+    yl.backward(g)
+    y32.backward(g.float())
+    assert xl.grad.dtype is getattr(course, dtype)
+    np.testing.assert_array_equal(xl.grad.float().numpy(), x32.grad.numpy())
+
+
 def test_embedding_padding_idx():
     check_module(lambda nn: nn.Embedding(10, 3, padding_idx=1), (4, 5), int_input=10)
     e = cnn.Embedding(5, 2, padding_idx=-1)

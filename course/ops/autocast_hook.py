@@ -9,6 +9,8 @@ where a float16 matmul would).
 """
 import numpy as np
 
+from .._threads import matmul
+
 
 class _State:
     active = None            # set by course.amp.autocast to a function(op_name, tensors) -> tensors
@@ -24,11 +26,12 @@ _LOW = (np.dtype(np.float16), np.dtype("bfloat16"))
 
 
 def lowp_matmul(xp, a, b):
-    """a @ b; for float16/bfloat16 operands: float32 accumulation, result rounded to the operands' dtype."""
+    """a @ b; for float16/bfloat16 operands: float32 accumulation, result rounded to the operands' dtype.
+    (2-D products are shared among course's threads: course/_threads.py.)"""
     if a.dtype in _LOW and b.dtype == a.dtype:
         with np.errstate(over="ignore"):
-            return xp.matmul(a.astype(np.float32, order="C"), b.astype(np.float32, order="C")).astype(a.dtype)
-    return xp.matmul(a, b)
+            return matmul(xp, a.astype(np.float32, order="C"), b.astype(np.float32, order="C")).astype(a.dtype)
+    return matmul(xp, a, b)
 
 
 def float32_compute(*arrays):

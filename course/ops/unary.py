@@ -4,6 +4,8 @@ from .._device import get_array_module
 from .. import _dtype
 from ._util import quiet, as_float, is_tensor, wrap
 from .autocast_hook import maybe_autocast
+from .select import bits, keep_where
+from .._threads import over_batch
 
 __all__ = ["exp", "log", "log2", "log10", "log1p", "expm1", "sqrt", "rsqrt", "abs", "sin", "cos", "tan",
            "tanh", "sigmoid", "relu", "sign", "floor", "ceil", "round", "trunc", "clamp", "clip",
@@ -172,14 +174,40 @@ class Relu(Op):
     """y = max(x, 0);  y' = 1 where x > 0, else 0"""
     @staticmethod
     def forward(ctx, x):
-        y = get_array_module(x).maximum(x, 0)
+        xp = get_array_module(x)
+        if x.ndim == 0 or x.dtype.kind != "f":
+            y = xp.maximum(x, 0)
+        else:                                       # big activations: both halves of the batch at once
+            y = xp.empty_like(x)
+            over_batch(lambda lo, hi: xp.maximum(x[lo:hi], 0, out=y[lo:hi]), len(x), x)
         ctx.save_for_backward(y)
         return y
 
     @staticmethod
     def backward(ctx, grad):
         y, = ctx.saved_tensors
-        return grad * (y > 0)
+        if not y.dtype.is_floating_point or grad.dtype != y.dtype or y.dim() == 0:
+            return grad * (y > 0)
+        return ReluBackward.apply(grad, y)
+
+
+class ReluBackward(Op):
+    """g_x = g where y > 0, else 0 (PyTorch's threshold_backward); linear in g, so its backward is itself"""
+    grad_fn_name = "ThresholdBackwardBackward0"
+
+    @staticmethod
+    def forward(ctx, grad, y):
+        xp = get_array_module(grad)
+        ctx.save_for_backward(y)
+        out = xp.empty_like(grad)
+        # a float is > 0 exactly when its bit pattern is a positive integer (for y = relu(x): no negatives)
+        over_batch(lambda lo, hi: keep_where(grad[lo:hi], bits(y[lo:hi]) > 0, out=out[lo:hi]), len(grad), grad)
+        return out
+
+    @staticmethod
+    def backward(ctx, gg):
+        y, = ctx.saved_tensors
+        return ReluBackward.apply(gg, y), None
 
 
 class Clamp(Op):

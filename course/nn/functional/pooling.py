@@ -5,7 +5,7 @@ import numpy as np
 from ... import ops
 from ..._device import get_array_module, to_device
 from ...ops._util import wrap
-from ..kernels.pooling import MaxPool2dOp, AvgPool2dOp, window_argmax
+from ..kernels.pooling import MaxPool2dOp, AvgPool2dOp, separable_max, flat_indices
 from ..kernels.conv import _pad
 from ._util import pair
 
@@ -59,18 +59,10 @@ def max_pool2d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode
     if return_indices:
         xp = get_array_module(x._data)
         xpad = x._data if not any(pads) else _pad(xp, x._data, pads, value=-xp.inf)
-        idx = wrap(_flat_indices(window_argmax(xpad, y._data, k, s, d), x.shape, k, s, pads, d))
+        _, won = separable_max(xpad, k, out_hw, s, d, with_index=True)
+        idx = wrap(flat_indices(won, x.shape, k, s, pads, d))
         return (y.squeeze(0), idx.squeeze(0)) if unbatched else (y, idx)
     return y.squeeze(0) if unbatched else y
-
-
-def _flat_indices(idx, x_shape, k, s, pads, d):
-    """PyTorch's indices: the position h * W + w of each maximum in its (H, W) input plane (int64)."""
-    xp = get_array_module(idx)
-    oh, ow = idx.shape[2:]
-    rows = xp.arange(oh).reshape(-1, 1) * s[0] - pads[0] + (idx // k[1]) * d[0]
-    cols = xp.arange(ow).reshape(1, -1) * s[1] - pads[2] + (idx % k[1]) * d[1]
-    return (rows * x_shape[3] + cols).astype(xp.int64)
 
 
 def max_pool1d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False, return_indices=False):

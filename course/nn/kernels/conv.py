@@ -10,10 +10,15 @@ For an input x (N, C, H, W) and weight W (O, C/groups, kh, kw):
 
 The windows are read with ``as_strided`` (no Python loop over pixels); col2im loops only over the
 kh*kw kernel offsets, adding one strided slice each time.
+
+With two or more threads (course/_threads.py) each op splits the batch: a thread builds the columns of
+its images, multiplies them and writes its images' part of the result (the weight gradient: its images'
+share of the sum, added up at the end), the way data-parallel training splits a batch across GPUs.
 """
 from ...autograd.function import Op
 from ..._device import get_array_module
-from ...ops.autocast_hook import lowp_matmul, float32_compute   # float16/bfloat16: float32 accumulation
+from ..._threads import over_batch
+from ...ops.autocast_hook import float32_compute   # float16/bfloat16: float32 accumulation
 
 
 def out_size(size, pad_total, k, stride, dilation):
@@ -48,18 +53,21 @@ def windows(x, k, out_hw, stride, dilation):
     return xp.lib.stride_tricks.as_strided(x, shape, strides, writeable=False)
 
 
-def im2col(x, w_shape, stride, padding, dilation):
-    """cols (C*kh*kw, N*oh*ow): row (c, i, j) holds input pixel (c, y*s + i*d, z*s + j*d) for every (n, y, z)"""
+def im2col(x, w_shape, stride, padding, dilation, out=None):
+    """cols (C*kh*kw, N*oh*ow): row (c, i, j) holds input pixel (c, y*s + i*d, z*s + j*d) for every (n, y, z)
+
+    out: a (C, kh, kw, N, oh, ow) array to fill instead of a new one."""
     xp = get_array_module(x)
     N, C, H, W, O, kh, kw, oh, ow = _geometry(x.shape, w_shape, stride, padding, dilation)
     win = windows(_pad(xp, x, padding), (kh, kw), (oh, ow), stride, dilation)
-    cols = xp.empty((C, kh, kw, N, oh, ow), dtype=x.dtype)
+    cols = xp.empty((C, kh, kw, N, oh, ow), dtype=x.dtype) if out is None else out
     cols[...] = win.transpose(1, 2, 3, 0, 4, 5)
     return cols.reshape(C * kh * kw, N * oh * ow)
 
 
-def col2im(cols, x_shape, w_shape, stride, padding, dilation):
-    """The adjoint of im2col: add each column entry back onto the input pixel it was copied from."""
+def col2im(cols, x_shape, w_shape, stride, padding, dilation, out=None):
+    """The adjoint of im2col: add each column entry back onto the input pixel it was copied from
+    (into out, an (N, C, H, W) array, when given)."""
     xp = get_array_module(cols)
     N, C, H, W, O, kh, kw, oh, ow = _geometry(x_shape, w_shape, stride, padding, dilation)
     ph0, ph1, pw0, pw1 = padding
@@ -70,7 +78,7 @@ def col2im(cols, x_shape, w_shape, stride, padding, dilation):
     for i in range(kh):
         for j in range(kw):
             acc[:, :, i * dh:i * dh + sh * (oh - 1) + 1:sh, j * dw:j * dw + sw * (ow - 1) + 1:sw] += c6[:, i, j]
-    out = xp.empty((N, C, H, W), dtype=cols.dtype)
+    out = xp.empty((N, C, H, W), dtype=cols.dtype) if out is None else out
     out[...] = acc[:, :, ph0:ph0 + H, pw0:pw0 + W].transpose(1, 0, 2, 3)
     return out
 
@@ -79,8 +87,8 @@ def _matmul_by_group(a, b):
     """a[i] @ b[i] for each group i, as 2-D products (numpy's stacked matmul can be far slower)."""
     xp = get_array_module(a)
     if a.shape[0] == 1:
-        return lowp_matmul(xp, a[0], b[0])[None]
-    return xp.stack([lowp_matmul(xp, a[i], b[i]) for i in range(a.shape[0])])
+        return xp.matmul(a[0], b[0])[None]
+    return xp.stack([xp.matmul(a[i], b[i]) for i in range(a.shape[0])])
 
 
 def _grad_by_group(grad, groups):
@@ -100,17 +108,23 @@ class Conv2dOp(Op):
         ctx.save_for_backward(x, w)
         low, (x, w, b) = float32_compute(x, w, b)     # float16/bfloat16: computed in float32, rounded once
         N, C, H, W, O, kh, kw, oh, ow = _geometry(x.shape, w.shape, stride, padding, dilation)
-        cols = im2col(x, w.shape, stride, padding, dilation)                   # (C*kh*kw, N*L)
-        out = _matmul_by_group(w.reshape(groups, O // groups, -1), cols.reshape(groups, -1, N * oh * ow))
-        y = xp.empty((N, O, oh, ow), dtype=out.dtype)
-        out = out.reshape(O, N, oh, ow).transpose(1, 0, 2, 3)          # back to (N, O, oh, ow)
-        if b is not None:
-            xp.add(out, b.reshape(1, O, 1, 1), out=y)                   # the copy and the bias in one pass
-        else:
-            y[...] = out
+        # the weight gradient reuses the columns (in low precision they are recomputed from x: too big to keep)
+        keep = ctx.needs_input_grad[1] and low is None
+        cols = xp.empty((C, kh, kw, N, oh, ow), dtype=x.dtype) if keep else None
+        wg = w.reshape(groups, O // groups, -1)
+        y = xp.empty((N, O, oh, ow), dtype=x.dtype)
+
+        def part(lo, hi):                             # images lo..hi-1 (see course/_threads.py)
+            c = im2col(x[lo:hi], w.shape, stride, padding, dilation, out=None if cols is None else cols[:, :, :, lo:hi])
+            out = _matmul_by_group(wg, c.reshape(groups, -1, c.shape[-1]))
+            out = out.reshape(O, hi - lo, oh, ow).transpose(1, 0, 2, 3)       # back to (n, O, oh, ow)
+            if b is not None:
+                xp.add(out, b.reshape(1, O, 1, 1), out=y[lo:hi])              # the copy and the bias in one pass
+            else:
+                y[lo:hi] = out
+        over_batch(part, N, y)
         ctx.args = (stride, padding, dilation, groups)
-        # reused by the weight gradient (in low precision recomputed from x instead: it is the biggest array)
-        ctx.cols = cols if ctx.needs_input_grad[1] and low is None else None
+        ctx.cols = None if cols is None else cols.reshape(C * kh * kw, N * oh * ow)
         return y if low is None else y.astype(low)
 
     @staticmethod
@@ -131,9 +145,15 @@ class Conv2dInputGrad(Op):
         ctx.save_for_backward(grad, w)
         low, (grad, w) = float32_compute(grad, w)
         O = w.shape[0]
-        gcols = _matmul_by_group(w.reshape(groups, O // groups, -1).transpose(0, 2, 1), _grad_by_group(grad, groups))
+        wt = w.reshape(groups, O // groups, -1).transpose(0, 2, 1)
+        gx = xp.empty(x_shape, dtype=grad.dtype)
+
+        def part(lo, hi):                             # images lo..hi-1
+            gcols = _matmul_by_group(wt, _grad_by_group(grad[lo:hi], groups))
+            col2im(gcols.reshape(-1, gcols.shape[-1]), (hi - lo,) + tuple(x_shape[1:]), w.shape, stride, padding,
+                   dilation, out=gx[lo:hi])
+        over_batch(part, x_shape[0], gx)
         ctx.args = (stride, padding, dilation, groups)
-        gx = col2im(gcols.reshape(-1, gcols.shape[-1]), x_shape, w.shape, stride, padding, dilation)
         return gx if low is None else gx.astype(low)
 
     @staticmethod
@@ -150,14 +170,15 @@ class Conv2dWeightGrad(Op):
     """dW = g @ im2col(x)^T: the gradient of conv2d with respect to its weight"""
     @staticmethod
     def forward(ctx, x, grad, w_shape, stride, padding, dilation, groups, cols=None):
-        xp = get_array_module(x)
         ctx.save_for_backward(x, grad)
         low, (x, grad) = float32_compute(x, grad)
-        if cols is None:
-            cols = im2col(x, w_shape, stride, padding, dilation)
-        g = _grad_by_group(grad, groups)                                       # (G, O/G, N*L)
-        cg = cols.reshape(groups, -1, cols.shape[-1])
-        gw = _matmul_by_group(g, cg.transpose(0, 2, 1))
+        L = grad.shape[2] * grad.shape[3]
+
+        def part(lo, hi):                             # images lo..hi-1: their share of the sum over the batch
+            c = im2col(x[lo:hi], w_shape, stride, padding, dilation) if cols is None else cols[:, lo * L:hi * L]
+            g = _grad_by_group(grad[lo:hi], groups)                               # (G, O/G, n*L)
+            return _matmul_by_group(g, c.reshape(groups, -1, c.shape[-1]).transpose(0, 2, 1))
+        gw = sum(over_batch(part, x.shape[0], grad))
         ctx.args = (stride, padding, dilation, groups)
         return gw.reshape(w_shape) if low is None else gw.reshape(w_shape).astype(low)
 

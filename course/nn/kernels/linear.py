@@ -1,5 +1,7 @@
 """Linear layer as one op: y = x W^T + b."""
 from ...autograd.function import Op
+from ..._device import get_array_module
+from ..._threads import matmul
 from ...ops.autocast_hook import float32_compute
 
 
@@ -11,7 +13,7 @@ class LinearOp(Op):
         ctx.save_for_backward(x if need[1] else None, w if need[0] else None)
         low, (x, w, b) = float32_compute(x, w, b)     # float16/bfloat16: computed in float32, rounded once
         x2 = x.reshape(-1, x.shape[-1]) if x.ndim != 2 else x
-        y = x2 @ w.T
+        y = matmul(get_array_module(x2), x2, w.T)        # the batch's rows shared among threads
         if b is not None:
             y += b
         y = y.reshape(x.shape[:-1] + (w.shape[0],)) if x.ndim != 2 else y

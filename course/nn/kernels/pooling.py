@@ -1,16 +1,21 @@
 """Max and average pooling over (kh x kw) windows, as ops.
 
-Both loop over the kh*kw offsets inside a window (never over pixels): offset (i, j) of every window
-is one strided slice of the padded input.
+Both loop over the offsets inside a window (never over pixels): offset j of every window is one strided
+slice of the padded input.
 
-* max pooling remembers, per window, which offset held the maximum (the first one on ties, like
-  PyTorch); backward sends the gradient there (``MaxPoolScatter``) and nowhere else.
-* average pooling sums the slices and divides by the window size; backward spreads g / size back
+* Max pooling is separable: the maximum of a window is the maximum of its row maxima. So the forward
+  first takes, for every input row, the max over the kw columns of each window (``m1``, shape
+  (N, C, H, ow)), then the max of those over the kh rows. It remembers which column won in each row and
+  which row won (the first maximum on ties, the last NaN if there is one, like PyTorch); backward sends
+  the gradient back through the same two choices (``MaxPoolScatter``) and nowhere else.
+* Average pooling sums the slices and divides by the window size; backward spreads g / size back
   over the window (``AvgPoolScatter``).
 """
 from ...autograd.function import Op
 from ..._device import get_array_module
+from ..._threads import over_batch
 from ...ops.autocast_hook import float32_compute
+from ...ops.select import bits, keep_where
 from .conv import _pad
 
 
@@ -21,41 +26,84 @@ def _slice(i, j, out_hw, stride, dilation):
             slice(j * dw, j * dw + sw * (ow - 1) + 1, sw))
 
 
+def _rows(i, oh, sh, dh):
+    """Row i of every window, along the height axis: (..., rows i*d, i*d + s, ..., :)"""
+    return (slice(None), slice(None), slice(i * dh, i * dh + sh * (oh - 1) + 1, sh))
+
+
+def _cols(j, ow, sw, dw):
+    """Column j of every window, along the width axis."""
+    return (Ellipsis, slice(j * dw, j * dw + sw * (ow - 1) + 1, sw))
+
+
 def _crop(x, padding, shape):
     ph0, _, pw0, _ = padding
     return x[:, :, ph0:ph0 + shape[2], pw0:pw0 + shape[3]]
 
 
-def window_max(xpad, kernel, out_hw, stride, dilation):
-    """y = the elementwise maximum of the kh*kw window slices (NaN propagates, like PyTorch)."""
-    xp = get_array_module(xpad)
-    kh, kw = kernel
-    y = xpad[_slice(0, 0, out_hw, stride, dilation)].copy()
-    for i in range(kh):
-        for j in range(kw):
-            if i or j:
-                xp.maximum(y, xpad[_slice(i, j, out_hw, stride, dilation)], out=y)
-    return y
+def running_max(slices, m, won=None, nan_aware=False):
+    """m[...] = the elementwise max of equally shaped slices; won[...] = which slice won, per element
+    (the first maximum; with nan_aware, the last NaN, as in PyTorch's kernel)."""
+    xp = get_array_module(m)
+    if won is not None:
+        won[...] = 0
+    best = slices[0]
+    for k, s in enumerate(slices[1:], start=1):
+        if won is not None:
+            better = s > best                        # strictly greater: ties keep the earlier slice
+            if nan_aware:
+                better |= xp.isnan(s)
+            xp.maximum(won, better * xp.int8(k), out=won)   # k grows: the last slice that did better wins
+        xp.maximum(best, s, out=m)                   # NaN propagates
+        best = m
+    if len(slices) == 1:
+        m[...] = best
 
 
-def window_argmax(xpad, y, kernel, stride, dilation):
-    """For each window, the offset i * kw + j of the first element equal to its maximum y."""
+def separable_max(xpad, kernel, out_hw, stride, dilation, with_index):
+    """y = max over each window = max over its rows of (max over its columns); and the winners.
+
+    Returns y (N, C, oh, ow) and, with_index, (col, row): col (N, C, H, ow) is the winning column of each
+    window in every input row, row (N, C, oh, ow) the winning row of each window."""
     xp = get_array_module(xpad)
-    kh, kw = kernel
-    idx = xp.full(y.shape, kh * kw - 1, dtype=xp.int16)
-    found = xp.zeros(y.shape, dtype=bool)
-    y_nan = xp.isnan(y)
-    for i in range(kh):
-        for j in range(kw):
-            if i == kh - 1 and j == kw - 1:
-                break
-            s = xpad[_slice(i, j, y.shape[2:], stride, dilation)]
-            hit = s == y
-            hit |= y_nan & xp.isnan(s)
-            hit &= ~found
-            xp.copyto(idx, i * kw + j, where=hit)
-            found |= hit
-    return idx
+    (kh, kw), (oh, ow), (sh, sw), (dh, dw) = kernel, out_hw, stride, dilation
+    N, C, H = xpad.shape[:3]
+    y = xp.empty((N, C, oh, ow), dtype=xpad.dtype)
+    col = xp.empty((N, C, H, ow), dtype=xp.int8) if with_index else None
+    row = xp.empty((N, C, oh, ow), dtype=xp.int8) if with_index else None
+
+    def part(lo, hi):                                # images lo..hi-1 (see course/_threads.py)
+        x, m1, c, r = xpad[lo:hi], xp.empty((hi - lo, C, H, ow), dtype=y.dtype), None, None
+        if with_index:
+            c, r = col[lo:hi], row[lo:hi]
+        for nan_aware in (False, True):
+            running_max([x[_cols(j, ow, sw, dw)] for j in range(kw)], m1, c, nan_aware)
+            running_max([m1[_rows(i, oh, sh, dh)] for i in range(kh)], y[lo:hi], r, nan_aware)
+            if not with_index or nan_aware or not xp.isnan(y[lo:hi]).any():
+                return
+    over_batch(part, N, xpad)
+    return y, (col, row)
+
+
+def scatter_to_windows(grad, won, part_of, k, n_out, s, d, full_len):
+    """The adjoint of picking slice won[...] out of k strided slices along one axis: a zero array with
+    grad put back where it was taken from (added up where windows overlap)."""
+    xp = get_array_module(grad)
+    shape = list(grad.shape)
+    axis = len(shape) - 1 if part_of is _cols else 2
+    shape[axis] = full_len
+    out = xp.zeros(shape, dtype=grad.dtype)
+    overlapping = s < k * d
+
+    def part(lo, hi):                                # images lo..hi-1
+        for i in range(k):
+            dst = out[lo:hi][part_of(i, n_out, s, d)]
+            if overlapping:
+                dst += keep_where(grad[lo:hi], won[lo:hi] == i)
+            else:
+                keep_where(grad[lo:hi], won[lo:hi] == i, out=dst)
+    over_batch(part, shape[0], out)
+    return out
 
 
 class MaxPool2dOp(Op):
@@ -63,102 +111,70 @@ class MaxPool2dOp(Op):
     @staticmethod
     def forward(ctx, x, kernel, stride, padding, dilation, out_hw):
         xp = get_array_module(x)
+        low, (x,) = float32_compute(x)            # exact in float32, and numpy's float16 compares are slow
         xpad = _pad(xp, x, padding, value=-xp.inf)
-        y = window_max(xpad, kernel, out_hw, stride, dilation)
-        ctx.args = (tuple(x.shape), kernel, stride, padding, dilation)
-        if ctx.needs_input_grad[0]:
-            ctx.xpad, ctx.y = xpad, y         # the arg-max is found in backward, only when needed
-        return y
+        y, won = separable_max(xpad, kernel, out_hw, stride, dilation, with_index=ctx.needs_input_grad[0])
+        ctx.won, ctx.args = won, (tuple(x.shape), kernel, stride, padding, dilation)
+        return y if low is None else y.astype(low)
 
     @staticmethod
     def backward(ctx, grad):
-        x_shape, kernel, stride, padding, dilation = ctx.args
-        if tuple(stride) == tuple(kernel) and not any(padding) and tuple(dilation) == (1, 1):
-            return _tiled_backward(grad, ctx.xpad, ctx.y, kernel)
-        idx = window_argmax(ctx.xpad, ctx.y, kernel, stride, dilation)
-        return MaxPoolScatter.apply(grad, idx, *ctx.args)
-
-
-def _tiled_backward(grad, x, y, kernel):
-    return TiledMaxPoolScatter.apply(grad, x, y, kernel)
-
-
-class TiledMaxPoolScatter(Op):
-    """Max-pool backward when the windows tile the input (stride = kernel, no padding, the usual 2x2 case):
-    offset (i, j) of every window gets g where it holds the window's first maximum, else 0."""
-    @staticmethod
-    def forward(ctx, grad, x, y, kernel):
-        xp = get_array_module(grad)
-        ctx.x, ctx.y, ctx.kernel = x, y, kernel
-        low, (grad, x, y) = float32_compute(grad, x, y)    # numpy's float16 compares are slow: use float32
-        (kh, kw), (N, C, oh, ow) = kernel, y.shape
-        xr = x[:, :, :oh * kh, :ow * kw].reshape(N, C, oh, kh, ow, kw)
-        gx = xp.zeros((N, C) + x.shape[2:], dtype=grad.dtype)
-        gr = gx[:, :, :oh * kh, :ow * kw].reshape(N, C, oh, kh, ow, kw)   # a view when nothing is cropped
-        seen = xp.zeros(y.shape, dtype=bool)
-        y_nan = xp.isnan(y)
-        for i in range(kh):
-            for j in range(kw):
-                hit = xr[:, :, :, i, :, j] == y
-                if y_nan.any():
-                    hit |= y_nan & xp.isnan(xr[:, :, :, i, :, j])
-                hit &= ~seen                          # ties: only the first maximum gets the gradient
-                seen |= hit
-                xp.multiply(grad, hit, out=gr[:, :, :, i, :, j])
-        if gr.base is not gx and gr.base is not gx.base:
-            gx[:, :, :oh * kh, :ow * kw] = gr.reshape(N, C, oh * kh, ow * kw)
-        return gx if low is None else gx.astype(low)
-
-    @staticmethod
-    def backward(ctx, gg):
-        k = ctx.kernel
-        idx = window_argmax(ctx.x, ctx.y, k, k, (1, 1))
-        return MaxPoolSelect.apply(gg, idx, ctx.x.shape, k, k, (0, 0, 0, 0), (1, 1))
+        return MaxPoolScatter.apply(grad, ctx.won, *ctx.args)
 
 
 class MaxPoolScatter(Op):
-    """dx = zeros with dx[argmax of window] += g;  backward picks gg at the same positions"""
+    """dx = zeros with g put back at the arg-max of each window (the rows step undone, then the columns step);
+    backward picks gg at the same positions"""
     @staticmethod
-    def forward(ctx, grad, idx, x_shape, kernel, stride, padding, dilation):
-        xp = get_array_module(grad)
+    def forward(ctx, grad, won, x_shape, kernel, stride, padding, dilation):
+        (col, row), (kh, kw), (sh, sw), (dh, dw) = won, kernel, stride, dilation
+        N, C, oh, ow = grad.shape
         ph0, ph1, pw0, pw1 = padding
-        N, C, H, W = x_shape
-        out = xp.zeros((N, C, H + ph0 + ph1, W + pw0 + pw1), dtype=grad.dtype)
-        kh, kw = kernel
-        non_overlapping = tuple(stride) == (kh, kw) and tuple(dilation) == (1, 1)
-        for i in range(kh):
-            for j in range(kw):
-                sl = _slice(i, j, grad.shape[2:], stride, dilation)
-                hit = idx == i * kw + j
-                if non_overlapping:
-                    xp.copyto(out[sl], grad, where=hit)
-                else:
-                    out[sl] += xp.where(hit, grad, 0)
-        ctx.idx, ctx.args = idx, (x_shape, kernel, stride, padding, dilation)
-        return _crop(out, padding, x_shape)
+        g1 = scatter_to_windows(grad, row, _rows, kh, oh, sh, dh, x_shape[2] + ph0 + ph1)   # (N, C, H, ow)
+        gx = scatter_to_windows(g1, col, _cols, kw, ow, sw, dw, x_shape[3] + pw0 + pw1)     # (N, C, H, W)
+        ctx.won, ctx.args = won, (x_shape, kernel, stride, padding, dilation)
+        return _crop(gx, padding, x_shape)
 
     @staticmethod
     def backward(ctx, gg):
-        return MaxPoolSelect.apply(gg, ctx.idx, *ctx.args), None
+        return MaxPoolSelect.apply(gg, ctx.won, *ctx.args), None
 
 
 class MaxPoolSelect(Op):
     """y = x at the remembered arg-max of each window (the adjoint of MaxPoolScatter)"""
     @staticmethod
-    def forward(ctx, x, idx, x_shape, kernel, stride, padding, dilation):
+    def forward(ctx, x, won, x_shape, kernel, stride, padding, dilation):
         xp = get_array_module(x)
+        (col, row), (kh, kw), (sh, sw), (dh, dw) = won, kernel, stride, dilation
+        oh, ow = row.shape[2:]
         xpad = _pad(xp, x, padding)
-        y = xp.zeros(idx.shape, dtype=x.dtype)
-        kh, kw = kernel
-        for i in range(kh):
-            for j in range(kw):
-                xp.copyto(y, xpad[_slice(i, j, idx.shape[2:], stride, dilation)], where=idx == i * kw + j)
-        ctx.idx, ctx.args = idx, (x_shape, kernel, stride, padding, dilation)
+        m1 = pick([xpad[_cols(j, ow, sw, dw)] for j in range(kw)], col)
+        y = pick([m1[_rows(i, oh, sh, dh)] for i in range(kh)], row)
+        ctx.won, ctx.args = won, (x_shape, kernel, stride, padding, dilation)
         return y
 
     @staticmethod
     def backward(ctx, grad):
-        return MaxPoolScatter.apply(grad, ctx.idx, *ctx.args), None
+        return MaxPoolScatter.apply(grad, ctx.won, *ctx.args), None
+
+
+def pick(slices, won):
+    """out[...] = slices[won[...]][...]: the element of the winning slice, everywhere. Exactly one slice is
+    kept per element, so or-ing the kept bit patterns together gives it exactly."""
+    out = keep_where(slices[0], won == 0)
+    for k, s in enumerate(slices[1:], start=1):
+        bits(out)[...] |= bits(keep_where(s, won == k))
+    return out
+
+
+def flat_indices(won, x_shape, kernel, stride, padding, dilation):
+    """PyTorch's return_indices: the position h * W + w of each window's maximum in its (H, W) plane (int64)."""
+    xp = get_array_module(won[1])
+    col, row = won
+    oh, ow = row.shape[2:]
+    h = xp.arange(oh).reshape(-1, 1) * stride[0] + row.astype(xp.int64) * dilation[0]      # padded rows
+    w = xp.arange(ow) * stride[1] + xp.take_along_axis(col, h, axis=2).astype(xp.int64) * dilation[1]       # padded columns
+    return (h - padding[0]) * x_shape[3] + (w - padding[2])
 
 
 class AvgPool2dOp(Op):

@@ -1,0 +1,101 @@
+"""Both CPU cores for the big array loops inside a kernel.
+
+numpy releases the GIL while it loops over an array, so two Python threads working on the two halves of
+a batch really run at the same time, on two cores. A kernel whose work splits along the batch (im2col,
+col2im, pooling) writes that work as ``part(lo, hi)``, for images lo..hi-1, and calls
+``over_batch(part, n, array)``. The parts then run on ``course.get_num_threads()`` threads, or all at once
+in this thread when splitting cannot pay off: one thread asked for, a small array (handing work to a
+thread costs tens of microseconds), or an array that is not a numpy array (CuPy already runs its kernels
+on the GPU).
+
+Matrix products are split the same way (``matmul``: rows of the left operand), so BLAS itself is kept
+to one thread once course's threads are in use: two BLAS threads would spin on the core course's other
+thread needs. Results can differ in the last bits between thread counts (sums split in two are added in
+another order), as in PyTorch; the notebooks run with one thread.
+"""
+import os
+from concurrent.futures import ThreadPoolExecutor
+
+import numpy as np
+
+MIN_ELEMENTS = 1 << 17          # below about 128k elements, one thread is as fast
+BIG_PRODUCT = 1 << 25           # multiply-adds: a smaller matrix product is not worth handing over
+
+
+class _State:
+    requested = None            # set by set_num_threads
+    executor = None             # worker threads, made on first use
+    workers = 0
+    blas_limited = False
+    splitting = False           # a split is running: a nested over_batch (a part calling one) runs inline
+
+
+def default_threads():
+    """OMP_NUM_THREADS when set (as in PyTorch), else the CPUs this process may use."""
+    env = os.environ.get("OMP_NUM_THREADS", "")
+    if env.isdigit() and int(env) > 0:
+        return int(env)
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+
+
+def num_threads():
+    return _State.requested or default_threads()
+
+
+def set_num_threads(n):
+    _State.requested = int(n)
+
+
+def _forget_threads():
+    """A forked child (a DataLoader worker) has none of the parent's threads: start afresh there."""
+    _State.executor, _State.workers = None, 0
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_forget_threads)
+
+
+def _one_blas_thread():
+    """From now on BLAS uses one thread per caller (threadpoolctl finds numpy's OpenBLAS or MKL)."""
+    _State.blas_limited = True
+    try:
+        from threadpoolctl import threadpool_limits
+    except ImportError:         # then BLAS keeps its threads: slower, still correct
+        return
+    threadpool_limits(1, user_api="blas")
+
+
+def over_batch(part, n, array, work=None):
+    """[part(lo, hi) for consecutive slices lo:hi of range(n)], run on up to num_threads() threads.
+
+    work: how many elements the whole job touches (default array.size), to decide whether to split."""
+    k = min(num_threads(), n)
+    small = (array.size if work is None else work) < MIN_ELEMENTS
+    if k < 2 or small or type(array) is not np.ndarray or _State.splitting:
+        return [part(0, n)]
+    if not _State.blas_limited:
+        _one_blas_thread()
+    if _State.workers != k - 1:
+        if _State.executor is not None:
+            _State.executor.shutdown(wait=False)
+        _State.executor, _State.workers = ThreadPoolExecutor(k - 1, thread_name_prefix="course"), k - 1
+    bounds = [n * i // k for i in range(k + 1)]
+    _State.splitting = True
+    try:
+        others = [_State.executor.submit(part, bounds[i], bounds[i + 1]) for i in range(1, k)]
+        first = part(bounds[0], bounds[1])
+        return [first] + [f.result() for f in others]      # result() re-raises a worker thread's error here
+    finally:
+        _State.splitting = False
+
+
+def matmul(xp, a, b):
+    """a @ b for a 2-D a, its rows shared among the threads (each thread's BLAS call computes whole rows)."""
+    if a.ndim != 2 or b.ndim != 2 or type(a) is not np.ndarray or a.shape[0] * b.shape[1] * a.shape[1] < BIG_PRODUCT:
+        return xp.matmul(a, b)
+    out = np.empty((a.shape[0], b.shape[1]), dtype=np.result_type(a, b))
+
+    def part(lo, hi):
+        np.matmul(a[lo:hi], b, out=out[lo:hi])
+    over_batch(part, a.shape[0], a, work=BIG_PRODUCT)
+    return out
