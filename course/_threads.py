@@ -14,7 +14,7 @@ thread needs. Results can differ in the last bits between thread counts (sums sp
 another order), as in PyTorch; the notebooks run with one thread.
 """
 import os
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor, wait
 
 import numpy as np
 
@@ -83,7 +83,10 @@ def over_batch(part, n, array, work=None):
     _State.splitting = True
     try:
         others = [_State.executor.submit(part, bounds[i], bounds[i + 1]) for i in range(1, k)]
-        first = part(bounds[0], bounds[1])
+        try:
+            first = part(bounds[0], bounds[1])
+        finally:
+            wait(others)            # even after an error, no thread is left writing once we return
         return [first] + [f.result() for f in others]      # result() re-raises a worker thread's error here
     finally:
         _State.splitting = False
@@ -98,4 +101,16 @@ def matmul(xp, a, b):
     def part(lo, hi):
         np.matmul(a[lo:hi], b, out=out[lo:hi])
     over_batch(part, a.shape[0], a, work=BIG_PRODUCT)
+    return out
+
+
+def astype(a, dtype):
+    """a converted to dtype, the rows shared among the threads (numpy's float16 casts are slow: ~2 ns/element)."""
+    if type(a) is not np.ndarray or a.ndim == 0 or a.dtype == dtype:
+        return a.astype(dtype)
+    out = np.empty(a.shape, dtype=dtype)
+
+    def part(lo, hi):
+        out[lo:hi] = a[lo:hi]
+    over_batch(part, a.shape[0], a)
     return out

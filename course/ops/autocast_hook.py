@@ -9,7 +9,7 @@ where a float16 matmul would).
 """
 import numpy as np
 
-from .._threads import matmul
+from .._threads import astype, matmul
 
 
 class _State:
@@ -22,15 +22,15 @@ def maybe_autocast(op_name, *tensors):
     return _State.active(op_name, tensors)
 
 
-_LOW = (np.dtype(np.float16), np.dtype("bfloat16"))
+LOW_DTYPES = (np.dtype(np.float16), np.dtype("bfloat16"))    # computed in float32, stored rounded
 
 
 def lowp_matmul(xp, a, b):
     """a @ b; for float16/bfloat16 operands: float32 accumulation, result rounded to the operands' dtype.
     (2-D products are shared among course's threads: course/_threads.py.)"""
-    if a.dtype in _LOW and b.dtype == a.dtype:
+    if a.dtype in LOW_DTYPES and b.dtype == a.dtype:
         with np.errstate(over="ignore"):
-            return matmul(xp, a.astype(np.float32, order="C"), b.astype(np.float32, order="C")).astype(a.dtype)
+            return astype(matmul(xp, astype(a, np.float32), astype(b, np.float32)), a.dtype)
     return matmul(xp, a, b)
 
 
@@ -39,6 +39,6 @@ def float32_compute(*arrays):
 
     Kernels built on big intermediate arrays (convolution's im2col) convert their small inputs once, compute in
     float32 and round the result to the low dtype: tensor-core numerics without converting the big arrays."""
-    if arrays[0].dtype not in _LOW:
+    if arrays[0].dtype not in LOW_DTYPES:
         return None, arrays
-    return arrays[0].dtype, tuple(None if a is None else a.astype(np.float32) for a in arrays)
+    return arrays[0].dtype, tuple(None if a is None else astype(a, np.float32) for a in arrays)

@@ -2,6 +2,7 @@
 from ..autograd.function import Op
 from ._util import wrap, quiet
 from .._device import get_array_module, to_device, device_of
+from .._threads import astype
 
 __all__ = ["clone", "cast", "to_device_op"]
 
@@ -24,7 +25,7 @@ class Cast(Op):
     @staticmethod
     def forward(ctx, x, np_dtype):
         ctx.dtype = x.dtype
-        return x.astype(np_dtype)
+        return astype(x, np_dtype)            # big arrays: split across course's threads
 
     @staticmethod
     def backward(ctx, grad):
@@ -54,7 +55,7 @@ def cast(input, dtype):
         return input
     if not input.requires_grad or not dtype.is_floating_point:
         with quiet():                                   # overflow to inf when narrowing, silently as in PyTorch
-            return wrap(input._data.astype(dtype.np))   # nothing to record (ints carry no gradient)
+            return wrap(astype(input._data, dtype.np))  # nothing to record (ints carry no gradient)
     return Cast.apply(input, dtype.np)
 
 

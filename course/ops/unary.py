@@ -3,8 +3,8 @@ from ..autograd.function import Op
 from .._device import get_array_module
 from .. import _dtype
 from ._util import quiet, as_float, is_tensor, wrap
-from .autocast_hook import maybe_autocast
-from .select import bits, keep_where
+from .autocast_hook import maybe_autocast, LOW_DTYPES
+from .select import keep_where, positive_or_nan
 from .._threads import over_batch
 
 __all__ = ["exp", "log", "log2", "log10", "log1p", "expm1", "sqrt", "rsqrt", "abs", "sin", "cos", "tan",
@@ -177,6 +177,9 @@ class Relu(Op):
         xp = get_array_module(x)
         if x.ndim == 0 or x.dtype.kind != "f":
             y = xp.maximum(x, 0)
+        elif x.dtype in LOW_DTYPES:                 # numpy's float16 maximum is slow: keep or zero the bits
+            y = xp.empty_like(x)
+            over_batch(lambda lo, hi: keep_where(x[lo:hi], positive_or_nan(x[lo:hi]), out=y[lo:hi]), len(x), x)
         else:                                       # big activations: both halves of the batch at once
             y = xp.empty_like(x)
             over_batch(lambda lo, hi: xp.maximum(x[lo:hi], 0, out=y[lo:hi]), len(x), x)
@@ -192,7 +195,8 @@ class Relu(Op):
 
 
 class ReluBackward(Op):
-    """g_x = g where y > 0, else 0 (PyTorch's threshold_backward); linear in g, so its backward is itself"""
+    """g_x = g where y > 0 or y is NaN, else 0 (PyTorch's threshold_backward: 0 where y <= 0); linear in g, so its
+    backward is itself"""
     grad_fn_name = "ThresholdBackwardBackward0"
 
     @staticmethod
@@ -200,8 +204,8 @@ class ReluBackward(Op):
         xp = get_array_module(grad)
         ctx.save_for_backward(y)
         out = xp.empty_like(grad)
-        # a float is > 0 exactly when its bit pattern is a positive integer (for y = relu(x): no negatives)
-        over_batch(lambda lo, hi: keep_where(grad[lo:hi], bits(y[lo:hi]) > 0, out=out[lo:hi]), len(grad), grad)
+        # "not y <= 0" is "y > 0 or y is NaN"; read off the bits, it costs no float16 arithmetic
+        over_batch(lambda lo, hi: keep_where(grad[lo:hi], positive_or_nan(y[lo:hi]), out=out[lo:hi]), len(grad), grad)
         return out
 
     @staticmethod

@@ -18,7 +18,7 @@ share of the sum, added up at the end), the way data-parallel training splits a 
 from ...autograd.function import Op
 from ..._device import get_array_module
 from ..._threads import over_batch
-from ...ops.autocast_hook import float32_compute   # float16/bfloat16: float32 accumulation
+from ...ops.autocast_hook import float32_compute, LOW_DTYPES   # float16/bfloat16: float32 accumulation
 
 
 def out_size(size, pad_total, k, stride, dilation):
@@ -100,41 +100,70 @@ def _grad_by_group(grad, groups):
     return g.reshape(groups, O // groups, N * oh * ow)
 
 
+def _float32(a):
+    """float16/bfloat16 data as float32 (the products are accumulated in float32, as on tensor cores)."""
+    return a.astype("float32") if a.dtype in LOW_DTYPES else a
+
+
 class Conv2dOp(Op):
     """out[n, o] = b[o] + sum over c, i, j of W[o, c, i, j] * x_padded[n, c, y*s + i*d, z*s + j*d]"""
     @staticmethod
     def forward(ctx, x, w, b, stride, padding, dilation, groups):
         xp = get_array_module(x)
         ctx.save_for_backward(x, w)
-        low, (x, w, b) = float32_compute(x, w, b)     # float16/bfloat16: computed in float32, rounded once
+        low, (w, b) = float32_compute(w, b)          # float16/bfloat16: computed in float32, rounded once
         N, C, H, W, O, kh, kw, oh, ow = _geometry(x.shape, w.shape, stride, padding, dilation)
         # the weight gradient reuses the columns (in low precision they are recomputed from x: too big to keep)
         keep = ctx.needs_input_grad[1] and low is None
         cols = xp.empty((C, kh, kw, N, oh, ow), dtype=x.dtype) if keep else None
         wg = w.reshape(groups, O // groups, -1)
+        b4 = None if b is None else b.reshape(1, O, 1, 1)
         y = xp.empty((N, O, oh, ow), dtype=x.dtype)
 
         def part(lo, hi):                             # images lo..hi-1 (see course/_threads.py)
-            c = im2col(x[lo:hi], w.shape, stride, padding, dilation, out=None if cols is None else cols[:, :, :, lo:hi])
+            c = im2col(_float32(x[lo:hi]), w.shape, stride, padding, dilation,
+                       out=None if cols is None else cols[:, :, :, lo:hi])
             out = _matmul_by_group(wg, c.reshape(groups, -1, c.shape[-1]))
             out = out.reshape(O, hi - lo, oh, ow).transpose(1, 0, 2, 3)       # back to (n, O, oh, ow)
-            if b is not None:
-                xp.add(out, b.reshape(1, O, 1, 1), out=y[lo:hi])              # the copy and the bias in one pass
-            else:
+            if b4 is None:
                 y[lo:hi] = out
+            elif low is None:
+                xp.add(out, b4, out=y[lo:hi])                                 # the copy and the bias in one pass
+            else:
+                y[lo:hi] = out + b4                                           # rounded to float16 once, here
         over_batch(part, N, y)
         ctx.args = (stride, padding, dilation, groups)
         ctx.cols = None if cols is None else cols.reshape(C * kh * kw, N * oh * ow)
-        return y if low is None else y.astype(low)
+        return y
 
     @staticmethod
     def backward(ctx, grad):
         x, w = ctx.saved_tensors
         need = ctx.needs_input_grad
-        gx = Conv2dInputGrad.apply(grad, w, tuple(x.shape), *ctx.args) if need[0] else None
-        gw = Conv2dWeightGrad.apply(x, grad, tuple(w.shape), *ctx.args, cols=ctx.cols) if need[1] else None
-        gb = grad.sum((0, 2, 3)) if need[2] else None
+        # float16/bfloat16: the gradient is converted to float32 once; the three gradients are computed from
+        # it in float32, and each is rounded to its input's dtype at the end
+        g = grad.float() if grad._data.dtype in LOW_DTYPES else grad
+        gx = Conv2dInputGrad.apply(g, w, tuple(x.shape), *ctx.args).to(x.dtype) if need[0] else None
+        gw = Conv2dWeightGrad.apply(x, g, tuple(w.shape), *ctx.args, cols=ctx.cols).to(w.dtype) if need[1] else None
+        gb = Conv2dBiasGrad.apply(g).to(w.dtype) if need[2] else None
         return gx, gw, gb
+
+
+class Conv2dBiasGrad(Op):
+    """db[o] = sum of g[n, o, y, z] over n, y, z (in float32 for float16/bfloat16 g);  its backward broadcasts"""
+    grad_fn_name = "SumBackward1"
+
+    @staticmethod
+    def forward(ctx, grad):
+        ctx.shape = grad.shape
+        xp = get_array_module(grad)
+        acc = xp.float32 if grad.dtype in LOW_DTYPES else grad.dtype
+        sums = over_batch(lambda lo, hi: grad[lo:hi].sum((0, 2, 3), dtype=acc), grad.shape[0], grad)
+        return sum(sums[1:], sums[0]).astype(grad.dtype)
+
+    @staticmethod
+    def backward(ctx, gg):
+        return gg.reshape(1, -1, 1, 1).expand(ctx.shape)
 
 
 class Conv2dInputGrad(Op):
@@ -143,18 +172,22 @@ class Conv2dInputGrad(Op):
     def forward(ctx, grad, w, x_shape, stride, padding, dilation, groups):
         xp = get_array_module(grad)
         ctx.save_for_backward(grad, w)
-        low, (grad, w) = float32_compute(grad, w)
+        low = grad.dtype if grad.dtype in LOW_DTYPES else None    # computed in float32, returned in grad's dtype
+        w = w.astype("float32" if low else grad.dtype)
         O = w.shape[0]
         wt = w.reshape(groups, O // groups, -1).transpose(0, 2, 1)
         gx = xp.empty(x_shape, dtype=grad.dtype)
 
         def part(lo, hi):                             # images lo..hi-1
-            gcols = _matmul_by_group(wt, _grad_by_group(grad[lo:hi], groups))
-            col2im(gcols.reshape(-1, gcols.shape[-1]), (hi - lo,) + tuple(x_shape[1:]), w.shape, stride, padding,
-                   dilation, out=gx[lo:hi])
+            gcols = _matmul_by_group(wt, _grad_by_group(_float32(grad[lo:hi]), groups))
+            n_shape = (hi - lo,) + tuple(x_shape[1:])
+            if low is None:
+                col2im(gcols.reshape(-1, gcols.shape[-1]), n_shape, w.shape, stride, padding, dilation, out=gx[lo:hi])
+            else:
+                gx[lo:hi] = col2im(gcols.reshape(-1, gcols.shape[-1]), n_shape, w.shape, stride, padding, dilation)
         over_batch(part, x_shape[0], gx)
         ctx.args = (stride, padding, dilation, groups)
-        return gx if low is None else gx.astype(low)
+        return gx
 
     @staticmethod
     def backward(ctx, ggx):
@@ -171,16 +204,19 @@ class Conv2dWeightGrad(Op):
     @staticmethod
     def forward(ctx, x, grad, w_shape, stride, padding, dilation, groups, cols=None):
         ctx.save_for_backward(x, grad)
-        low, (x, grad) = float32_compute(x, grad)
         L = grad.shape[2] * grad.shape[3]
 
         def part(lo, hi):                             # images lo..hi-1: their share of the sum over the batch
-            c = im2col(x[lo:hi], w_shape, stride, padding, dilation) if cols is None else cols[:, lo * L:hi * L]
-            g = _grad_by_group(grad[lo:hi], groups)                               # (G, O/G, n*L)
+            if cols is None:
+                c = im2col(_float32(x[lo:hi]), w_shape, stride, padding, dilation)
+            else:
+                c = cols[:, lo * L:hi * L]
+            g = _grad_by_group(_float32(grad[lo:hi]), groups)                     # (G, O/G, n*L)
             return _matmul_by_group(g, c.reshape(groups, -1, c.shape[-1]).transpose(0, 2, 1))
-        gw = sum(over_batch(part, x.shape[0], grad))
+        parts = over_batch(part, x.shape[0], grad)
+        gw = sum(parts[1:], parts[0]).reshape(w_shape)
         ctx.args = (stride, padding, dilation, groups)
-        return gw.reshape(w_shape) if low is None else gw.reshape(w_shape).astype(low)
+        return gw.astype(grad.dtype)                  # float32 sums, in grad's dtype
 
     @staticmethod
     def backward(ctx, ggw):

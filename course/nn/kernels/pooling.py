@@ -14,7 +14,7 @@ slice of the padded input.
 from ...autograd.function import Op
 from ..._device import get_array_module
 from ..._threads import over_batch
-from ...ops.autocast_hook import float32_compute
+from ...ops.autocast_hook import LOW_DTYPES
 from ...ops.select import bits, keep_where
 from .conv import _pad
 
@@ -73,36 +73,37 @@ def separable_max(xpad, kernel, out_hw, stride, dilation, with_index):
     row = xp.empty((N, C, oh, ow), dtype=xp.int8) if with_index else None
 
     def part(lo, hi):                                # images lo..hi-1 (see course/_threads.py)
-        x, m1, c, r = xpad[lo:hi], xp.empty((hi - lo, C, H, ow), dtype=y.dtype), None, None
-        if with_index:
-            c, r = col[lo:hi], row[lo:hi]
+        # float16/bfloat16 are compared in float32 (numpy's float16 compares are slow; the result is exact)
+        x = xpad[lo:hi].astype("float32") if xpad.dtype in LOW_DTYPES else xpad[lo:hi]
+        m1 = xp.empty((hi - lo, C, H, ow), dtype=x.dtype)
+        same = x.dtype == y.dtype
+        m2 = y[lo:hi] if same else xp.empty((hi - lo, C, oh, ow), dtype=x.dtype)
+        c, r = (col[lo:hi], row[lo:hi]) if with_index else (None, None)
         for nan_aware in (False, True):
             running_max([x[_cols(j, ow, sw, dw)] for j in range(kw)], m1, c, nan_aware)
-            running_max([m1[_rows(i, oh, sh, dh)] for i in range(kh)], y[lo:hi], r, nan_aware)
-            if not with_index or nan_aware or not xp.isnan(y[lo:hi]).any():
-                return
+            running_max([m1[_rows(i, oh, sh, dh)] for i in range(kh)], m2, r, nan_aware)
+            if not with_index or nan_aware or not xp.isnan(m2).any():
+                break
+        if not same:
+            y[lo:hi] = m2                            # exact: every value came from a float16/bfloat16 input
     over_batch(part, N, xpad)
     return y, (col, row)
 
 
-def scatter_to_windows(grad, won, part_of, k, n_out, s, d, full_len):
-    """The adjoint of picking slice won[...] out of k strided slices along one axis: a zero array with
-    grad put back where it was taken from (added up where windows overlap)."""
+def scatter_to_windows(grad, won, part_of, k, n_out, s, d, full_len, out=None):
+    """The adjoint of picking slice won[...] out of k strided slices along one axis: a zero array (or out,
+    zeros given) with grad put back where it was taken from (added up where windows overlap)."""
     xp = get_array_module(grad)
-    shape = list(grad.shape)
-    axis = len(shape) - 1 if part_of is _cols else 2
-    shape[axis] = full_len
-    out = xp.zeros(shape, dtype=grad.dtype)
-    overlapping = s < k * d
-
-    def part(lo, hi):                                # images lo..hi-1
-        for i in range(k):
-            dst = out[lo:hi][part_of(i, n_out, s, d)]
-            if overlapping:
-                dst += keep_where(grad[lo:hi], won[lo:hi] == i)
-            else:
-                keep_where(grad[lo:hi], won[lo:hi] == i, out=dst)
-    over_batch(part, shape[0], out)
+    if out is None:
+        shape = list(grad.shape)
+        shape[len(shape) - 1 if part_of is _cols else 2] = full_len
+        out = xp.zeros(shape, dtype=grad.dtype)
+    for i in range(k):
+        dst = out[part_of(i, n_out, s, d)]
+        if s < k * d:                                 # overlapping windows
+            dst += keep_where(grad, won == i)
+        else:
+            keep_where(grad, won == i, out=dst)
     return out
 
 
@@ -111,11 +112,10 @@ class MaxPool2dOp(Op):
     @staticmethod
     def forward(ctx, x, kernel, stride, padding, dilation, out_hw):
         xp = get_array_module(x)
-        low, (x,) = float32_compute(x)            # exact in float32, and numpy's float16 compares are slow
         xpad = _pad(xp, x, padding, value=-xp.inf)
         y, won = separable_max(xpad, kernel, out_hw, stride, dilation, with_index=ctx.needs_input_grad[0])
         ctx.won, ctx.args = won, (tuple(x.shape), kernel, stride, padding, dilation)
-        return y if low is None else y.astype(low)
+        return y
 
     @staticmethod
     def backward(ctx, grad):
@@ -127,11 +127,17 @@ class MaxPoolScatter(Op):
     backward picks gg at the same positions"""
     @staticmethod
     def forward(ctx, grad, won, x_shape, kernel, stride, padding, dilation):
+        xp = get_array_module(grad)
         (col, row), (kh, kw), (sh, sw), (dh, dw) = won, kernel, stride, dilation
         N, C, oh, ow = grad.shape
         ph0, ph1, pw0, pw1 = padding
-        g1 = scatter_to_windows(grad, row, _rows, kh, oh, sh, dh, x_shape[2] + ph0 + ph1)   # (N, C, H, ow)
-        gx = scatter_to_windows(g1, col, _cols, kw, ow, sw, dw, x_shape[3] + pw0 + pw1)     # (N, C, H, W)
+        Hp, Wp = x_shape[2] + ph0 + ph1, x_shape[3] + pw0 + pw1
+        gx = xp.zeros((N, C, Hp, Wp), dtype=grad.dtype)
+
+        def part(lo, hi):                            # images lo..hi-1: undo the rows step, then the columns step
+            g1 = scatter_to_windows(grad[lo:hi], row[lo:hi], _rows, kh, oh, sh, dh, Hp)         # (n, C, H, ow)
+            scatter_to_windows(g1, col[lo:hi], _cols, kw, ow, sw, dw, Wp, out=gx[lo:hi])       # (n, C, H, W)
+        over_batch(part, N, gx)
         ctx.won, ctx.args = won, (x_shape, kernel, stride, padding, dilation)
         return _crop(gx, padding, x_shape)
 
