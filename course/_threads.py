@@ -39,7 +39,9 @@ def default_threads():
 
 
 def num_threads():
-    return _State.requested or default_threads()
+    if _State.requested is None:
+        _State.requested = default_threads()         # read once: this is asked before every kernel
+    return _State.requested
 
 
 def set_num_threads(n):
@@ -69,9 +71,10 @@ def over_batch(part, n, array, work=None):
     """[part(lo, hi) for consecutive slices lo:hi of range(n)], run on up to num_threads() threads.
 
     work: how many elements the whole job touches (default array.size), to decide whether to split."""
-    k = min(num_threads(), n)
-    small = (array.size if work is None else work) < MIN_ELEMENTS
-    if k < 2 or small or type(array) is not np.ndarray or _State.splitting:
+    if (array.size if work is None else work) < MIN_ELEMENTS or type(array) is not np.ndarray or _State.splitting:
+        return [part(0, n)]
+    k = min(_State.requested or num_threads(), n)
+    if k < 2:
         return [part(0, n)]
     if not _State.blas_limited:
         _one_blas_thread()

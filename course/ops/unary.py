@@ -204,8 +204,14 @@ class ReluBackward(Op):
         xp = get_array_module(grad)
         ctx.save_for_backward(y)
         out = xp.empty_like(grad)
-        # "not y <= 0" is "y > 0 or y is NaN"; read off the bits, it costs no float16 arithmetic
-        over_batch(lambda lo, hi: keep_where(grad[lo:hi], positive_or_nan(y[lo:hi]), out=out[lo:hi]), len(grad), grad)
+        # "not y <= 0" is "y > 0 or y is NaN"; for float16/bfloat16 it is read off the bits (numpy's float16
+        # compares are slow)
+        low = y.dtype in LOW_DTYPES
+
+        def part(lo, hi):
+            keep = positive_or_nan(y[lo:hi]) if low else ~(y[lo:hi] <= 0)
+            keep_where(grad[lo:hi], keep, out=out[lo:hi])
+        over_batch(part, len(grad), grad)
         return out
 
     @staticmethod

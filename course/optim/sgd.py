@@ -60,7 +60,7 @@ def sgd(params, grads, momentum_buffers, *, lr, momentum, dampening, weight_deca
             else:
                 buf = momentum_buffers[i]._data
                 buf *= momentum
-                buf += (1 - dampening) * g
+                buf += g if dampening == 0 else (1 - dampening) * g
                 _bump_version(momentum_buffers[i])
             buf = momentum_buffers[i]._data
             g = g + momentum * buf if nesterov else buf
