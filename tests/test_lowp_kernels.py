@@ -42,11 +42,12 @@ def test_relu_low_precision_matches_float32(name):
     np.testing.assert_array_equal(x.grad.float().numpy(), (ref.numpy() > 0) | np.isnan(ref.numpy()))
 
 
+@pytest.mark.parametrize("cin", [1, 4])      # thin (one product per image) and ordinary im2col
 @pytest.mark.parametrize("name", ["float16", "bfloat16"])
-def test_conv2d_low_precision_is_float32_rounded_once(name):
+def test_conv2d_low_precision_is_float32_rounded_once(name, cin):
     dt = getattr(course, name)
     rng = np.random.default_rng(1)
-    x, w, b = (course.tensor(rng.standard_normal(s)).to(dt) for s in [(3, 4, 7, 6), (5, 4, 3, 3), (5,)])
+    x, w, b = (course.tensor(rng.standard_normal(s)).to(dt) for s in [(3, cin, 7, 6), (5, cin, 3, 3), (5,)])
     g = course.tensor(rng.standard_normal((3, 5, 7, 6))).to(dt)
     xl, wl, bl = (t.detach().requires_grad_() for t in (x, w, b))
     x32, w32, b32 = (t.detach().float().requires_grad_() for t in (x, w, b))

@@ -18,6 +18,8 @@ CASES = [
     ("conv2d_strided", lambda x, w: F.conv2d(x, w, stride=2, padding=(1, 0), dilation=(1, 2)),
      [(1, 2, 5, 6), (2, 2, 2, 2)]),
     ("conv2d_groups", lambda x, w: F.conv2d(x, w, groups=2), [(1, 4, 4, 4), (2, 2, 3, 3)]),
+    # 36 values per column: above THIN, so the one-big-product layout (the cases above are thin)
+    ("conv2d_wide", lambda x, w, b: F.conv2d(x, w, b, padding=1, dilation=(2, 1)), [(2, 4, 5, 4), (2, 4, 3, 3), (2,)]),
     ("conv1d", lambda x, w: F.conv1d(x, w, padding="same"), [(2, 2, 6), (3, 2, 3)]),
     ("max_pool2d", lambda x: F.max_pool2d(x, 2), [(2, 2, 4, 5)]),
     ("max_pool2d_overlap", lambda x: F.max_pool2d(x, 3, 2, 1), [(1, 2, 5, 5)]),
@@ -43,7 +45,7 @@ def test_gradcheck(name, fn, shapes):
     assert gradcheck(fn, inputs, eps=1e-6, atol=1e-5, rtol=1e-4)
 
 
-SECOND = ["linear", "conv2d", "conv2d_strided", "conv2d_groups", "max_pool2d", "max_pool2d_overlap",
+SECOND = ["linear", "conv2d", "conv2d_strided", "conv2d_groups", "conv2d_wide", "max_pool2d", "max_pool2d_overlap",
           "avg_pool2d", "softmax", "log_softmax", "pad"]
 
 

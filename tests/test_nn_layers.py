@@ -84,6 +84,9 @@ LINEAR = [
 
 CONV = [
     (lambda nn: nn.Conv2d(3, 4, 3), (2, 3, 7, 6)),
+    # more than THIN (32) values per column: the one-big-product layout of course/nn/kernels/conv.py
+    (lambda nn: nn.Conv2d(8, 5, 3, padding=1), (3, 8, 6, 5)),
+    (lambda nn: nn.Conv2d(8, 6, 3, stride=2, dilation=(1, 2), padding=2, groups=2), (2, 8, 9, 8)),
     (lambda nn: nn.Conv2d(3, 4, 3, stride=2, padding=1), (2, 3, 7, 8)),
     (lambda nn: nn.Conv2d(4, 6, (3, 2), padding=(1, 0), dilation=2, groups=2), (2, 4, 8, 7)),
     (lambda nn: nn.Conv2d(2, 3, 4, padding="same"), (2, 2, 6, 5)),

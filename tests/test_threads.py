@@ -35,10 +35,12 @@ def grads_of(fn, *arrays):
     return [out.detach().numpy()] + [t.grad.numpy() for t in ts]
 
 
+@pytest.mark.parametrize("cin", [1, 4])     # 1: a thin convolution (one product per image), 4: one big product
 @pytest.mark.parametrize("stride, padding, dilation, groups", [(1, 1, 1, 1), (2, 0, 1, 1), (1, 2, 2, 1), (1, 1, 1, 2)])
-def test_conv2d_same_with_one_or_two_threads(two_threads, stride, padding, dilation, groups):
+def test_conv2d_same_with_one_or_two_threads(two_threads, stride, padding, dilation, groups, cin):
     rng = np.random.default_rng(0)
-    x, w, b = rng.standard_normal((5, 4, 9, 8)), rng.standard_normal((6, 4 // groups, 3, 3)), rng.standard_normal(6)
+    cin = cin * groups
+    x, w, b = rng.standard_normal((5, cin, 9, 8)), rng.standard_normal((6, cin // groups, 3, 3)), rng.standard_normal(6)
     conv = lambda x, w, b: F.conv2d(x, w, b, stride, padding, dilation, groups)  # noqa: E731
     one = run(lambda: grads_of(conv, x, w, b), 1)
     two = run(lambda: grads_of(conv, x, w, b), 2)

@@ -11,6 +11,10 @@ For an input x (N, C, H, W) and weight W (O, C/groups, kh, kw):
 The windows are read with ``as_strided`` (no Python loop over pixels); col2im loops only over the
 kh*kw kernel offsets, adding one strided slice each time.
 
+A thin convolution (few input channels, like the first layer on a grey image: C*kh*kw <= THIN) makes a
+product too small to be worth the transposes. It keeps the batch axis first instead: image n gets its own
+(C*kh*kw, oh*ow) matrix, one stacked product does all images, and the result is already (N, O, oh, ow).
+
 With two or more threads (course/_threads.py) each op splits the batch: a thread builds the columns of
 its images, multiplies them and writes its images' part of the result (the weight gradient: its images'
 share of the sum, added up at the end), the way data-parallel training splits a batch across GPUs.
@@ -65,6 +69,19 @@ def im2col(x, w_shape, stride, padding, dilation, out=None):
     return cols.reshape(C * kh * kw, N * oh * ow)
 
 
+THIN = 32          # C/groups*kh*kw up to this: one product per image (``im2col_per_image``)
+
+
+def im2col_per_image(x, w_shape, stride, padding, dilation, groups, out=None):
+    """cols (N, groups, C/groups*kh*kw, oh*ow): image n's columns as a matrix of its own (no transpose)"""
+    xp = get_array_module(x)
+    N, C, H, W, O, kh, kw, oh, ow = _geometry(x.shape, w_shape, stride, padding, dilation)
+    win = windows(_pad(xp, x, padding), (kh, kw), (oh, ow), stride, dilation)       # (N, C, kh, kw, oh, ow)
+    cols = xp.empty(win.shape, dtype=x.dtype) if out is None else out.reshape(win.shape)
+    cols[...] = win
+    return cols.reshape(N, groups, C // groups * kh * kw, oh * ow)
+
+
 def col2im(cols, x_shape, w_shape, stride, padding, dilation, out=None):
     """The adjoint of im2col: add each column entry back onto the input pixel it was copied from
     (into out, an (N, C, H, W) array, when given)."""
@@ -115,16 +132,24 @@ class Conv2dOp(Op):
         N, C, H, W, O, kh, kw, oh, ow = _geometry(x.shape, w.shape, stride, padding, dilation)
         # the weight gradient reuses the columns (in low precision they are recomputed from x: too big to keep)
         keep = ctx.needs_input_grad[1] and low is None
-        cols = xp.empty((C, kh, kw, N, oh, ow), dtype=x.dtype) if keep else None
+        thin = C // groups * kh * kw <= THIN
+        cols = None
+        if keep:
+            cols = xp.empty((N, C, kh, kw, oh, ow) if thin else (C, kh, kw, N, oh, ow), dtype=x.dtype)
         wg = w.reshape(groups, O // groups, -1)
         b4 = None if b is None else b.reshape(1, O, 1, 1)
         y = xp.empty((N, O, oh, ow), dtype=x.dtype)
 
         def part(lo, hi):                             # images lo..hi-1 (see course/_threads.py)
-            c = im2col(_float32(x[lo:hi]), w.shape, stride, padding, dilation,
-                       out=None if cols is None else cols[:, :, :, lo:hi])
-            out = _matmul_by_group(wg, c.reshape(groups, -1, c.shape[-1]))
-            out = out.reshape(O, hi - lo, oh, ow).transpose(1, 0, 2, 3)       # back to (n, O, oh, ow)
+            if thin:                                  # one product per image: the result is already (n, O, oh, ow)
+                c = im2col_per_image(_float32(x[lo:hi]), w.shape, stride, padding, dilation, groups,
+                                     out=None if cols is None else cols[lo:hi])
+                out = xp.matmul(wg, c).reshape(hi - lo, O, oh, ow)
+            else:                                     # one product for the images, transposed back
+                c = im2col(_float32(x[lo:hi]), w.shape, stride, padding, dilation,
+                           out=None if cols is None else cols[:, :, :, lo:hi])
+                out = _matmul_by_group(wg, c.reshape(groups, -1, c.shape[-1]))
+                out = out.reshape(O, hi - lo, oh, ow).transpose(1, 0, 2, 3)
             if b4 is None:
                 y[lo:hi] = out
             elif low is None:
@@ -133,7 +158,10 @@ class Conv2dOp(Op):
                 y[lo:hi] = out + b4                                           # rounded to float16 once, here
         over_batch(part, N, y)
         ctx.args = (stride, padding, dilation, groups)
-        ctx.cols = None if cols is None else cols.reshape(C * kh * kw, N * oh * ow)
+        if cols is not None:
+            shape = (N, groups, C // groups * kh * kw, oh * ow) if thin else (C * kh * kw, N * oh * ow)
+            cols = cols.reshape(shape)
+        ctx.cols = cols
         return y
 
     @staticmethod
@@ -203,10 +231,18 @@ class Conv2dWeightGrad(Op):
     """dW = g @ im2col(x)^T: the gradient of conv2d with respect to its weight"""
     @staticmethod
     def forward(ctx, x, grad, w_shape, stride, padding, dilation, groups, cols=None):
+        xp = get_array_module(x)
         ctx.save_for_backward(x, grad)
         L = grad.shape[2] * grad.shape[3]
 
+        thin = w_shape[1] * w_shape[2] * w_shape[3] <= THIN
+
         def part(lo, hi):                             # images lo..hi-1: their share of the sum over the batch
+            if thin:                                  # per image: g[n] @ cols[n]^T, summed over the images
+                c = cols[lo:hi] if cols is not None else \
+                    im2col_per_image(_float32(x[lo:hi]), w_shape, stride, padding, dilation, groups)
+                g = _float32(grad[lo:hi]).reshape(hi - lo, groups, w_shape[0] // groups, L)
+                return xp.matmul(g, c.transpose(0, 1, 3, 2)).sum(0)
             if cols is None:
                 c = im2col(_float32(x[lo:hi]), w_shape, stride, padding, dilation)
             else:
