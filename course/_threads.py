@@ -19,7 +19,7 @@ from concurrent.futures import ThreadPoolExecutor, wait
 import numpy as np
 
 MIN_ELEMENTS = 1 << 17          # below about 128k elements, one thread is as fast
-BIG_PRODUCT = 1 << 25           # multiply-adds: a smaller matrix product is not worth handing over
+BIG_PRODUCT = 1 << 24           # multiply-adds: a smaller matrix product is not worth handing over
 
 
 class _State:
