@@ -18,7 +18,7 @@ from concurrent.futures import ThreadPoolExecutor, wait
 
 import numpy as np
 
-MIN_ELEMENTS = 1 << 17          # below about 128k elements, one thread is as fast
+MIN_ELEMENTS = 1 << 19          # handing work to a thread costs ~0.1 ms: split only jobs well above that
 BIG_PRODUCT = 1 << 24           # multiply-adds: a smaller matrix product is not worth handing over
 
 
@@ -109,11 +109,12 @@ def matmul(xp, a, b):
 
 def astype(a, dtype):
     """a converted to dtype, the rows shared among the threads (numpy's float16 casts are slow: ~2 ns/element)."""
-    if type(a) is not np.ndarray or a.ndim == 0 or a.dtype == dtype:
+    if type(a) is not np.ndarray or a.size < MIN_ELEMENTS // 4 or a.dtype == dtype:
         return a.astype(dtype)
     out = np.empty(a.shape, dtype=dtype)
 
     def part(lo, hi):
         out[lo:hi] = a[lo:hi]
-    over_batch(part, a.shape[0], a)
+    slow = np.dtype(np.float16) in (a.dtype, out.dtype)        # numpy converts float16 in software: ~2 ns/element
+    over_batch(part, a.shape[0], a, work=a.size * (4 if slow else 1))
     return out

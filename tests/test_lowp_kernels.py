@@ -60,3 +60,14 @@ def test_conv2d_low_precision_is_float32_rounded_once(name, cin):
     for low, ref in [(xl, x32), (wl, w32), (bl, b32)]:
         assert low.grad.dtype is dt
         np.testing.assert_allclose(low.grad.float().numpy(), ref.grad.to(dt).float().numpy(), rtol=1e-2, atol=1e-3)
+
+
+@pytest.mark.parametrize("name", ["float16", "bfloat16"])
+def test_sum_of_low_precision_accumulates_in_float32(name):
+    """As in PyTorch: a float16/bfloat16 sum is added up in float32 and rounded once at the end."""
+    dt = getattr(course, name)
+    x = course.full((4096,), 0.1).to(dt)
+    expected = np.float32(x.float().numpy().sum(dtype=np.float32)).astype(LOW[name])
+    assert x.sum().dtype is dt
+    assert x.sum().item() == float(expected)
+    assert abs(x.sum().item() - 409.6) < 2.0          # a running float16 sum would stall far below

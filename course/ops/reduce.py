@@ -4,7 +4,7 @@ import builtins
 from ..autograd.function import Op
 from .._device import get_array_module
 from .. import _dtype
-from .autocast_hook import maybe_autocast
+from .autocast_hook import maybe_autocast, LOW_DTYPES
 from ._util import quiet, return_type, norm_dims, norm_dim, as_float, wrap, is_tensor
 
 __all__ = ["sum", "mean", "prod", "max", "min", "amax", "amin", "argmax", "argmin", "var", "std",
@@ -44,6 +44,8 @@ class Sum(Op):
     @staticmethod
     def forward(ctx, x, dims, keepdim, dtype):
         ctx.shape, ctx.dims, ctx.keepdim = x.shape, dims, keepdim
+        if dtype is None and x.dtype in LOW_DTYPES:   # float16/bfloat16: added up in float32, as PyTorch does
+            return x.sum(axis=dims, keepdims=keepdim, dtype="float32").astype(x.dtype)
         return x.sum(axis=dims, keepdims=keepdim, dtype=dtype)      # (the method: numpy's np.sum is slower)
 
     @staticmethod

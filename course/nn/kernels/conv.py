@@ -156,7 +156,7 @@ class Conv2dOp(Op):
                 xp.add(out, b4, out=y[lo:hi])                                 # the copy and the bias in one pass
             else:
                 y[lo:hi] = out + b4                                           # rounded to float16 once, here
-        over_batch(part, N, y)
+        over_batch(part, N, y, work=y.size + x.size * kh * kw)        # the output and the columns
         ctx.args = (stride, padding, dilation, groups)
         if cols is not None:
             shape = (N, groups, C // groups * kh * kw, oh * ow) if thin else (C * kh * kw, N * oh * ow)
@@ -213,7 +213,7 @@ class Conv2dInputGrad(Op):
                 col2im(gcols.reshape(-1, gcols.shape[-1]), n_shape, w.shape, stride, padding, dilation, out=gx[lo:hi])
             else:
                 gx[lo:hi] = col2im(gcols.reshape(-1, gcols.shape[-1]), n_shape, w.shape, stride, padding, dilation)
-        over_batch(part, x_shape[0], gx)
+        over_batch(part, x_shape[0], gx, work=grad.size + gx.size * w.shape[2] * w.shape[3])
         ctx.args = (stride, padding, dilation, groups)
         return gx
 
@@ -249,7 +249,7 @@ class Conv2dWeightGrad(Op):
                 c = cols[:, lo * L:hi * L]
             g = _grad_by_group(_float32(grad[lo:hi]), groups)                     # (G, O/G, n*L)
             return _matmul_by_group(g, c.reshape(groups, -1, c.shape[-1]).transpose(0, 2, 1))
-        parts = over_batch(part, x.shape[0], grad)
+        parts = over_batch(part, x.shape[0], grad, work=grad.size + x.size * w_shape[2] * w_shape[3])
         gw = sum(parts[1:], parts[0]).reshape(w_shape)
         ctx.args = (stride, padding, dilation, groups)
         return gw.astype(grad.dtype)                  # float32 sums, in grad's dtype
