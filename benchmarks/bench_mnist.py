@@ -7,7 +7,8 @@ with mean 0.1307 / std 0.3081):
 * cnn: conv(1->32, 3, p1)-ReLU-maxpool2-conv(32->64, 3, p1)-ReLU-maxpool2-fc(3136->128)-ReLU-fc(10)
 
 Each (workload, framework) pair runs in its own subprocess, so the peak RSS printed is that
-framework's alone; both get 2 threads (torch.set_num_threads(2), OPENBLAS/OMP_NUM_THREADS=2 for numpy).
+framework's alone; both get 2 threads: ``set_num_threads(2)`` in each (course splits its big kernels
+along the batch over its own threads and keeps BLAS to one thread inside them), OMP/OPENBLAS_NUM_THREADS=2.
 The data pipeline is the same for both: the IDX files read into memory, each framework's own
 TensorDataset + DataLoader(batch_size=64, shuffle=True) over them.
 
@@ -68,9 +69,9 @@ def run_one(workload, framework, epochs, limit, threads=THREADS):
     """Train and evaluate in this process; returns the figures as a dict."""
     if framework == "torch":
         import torch as fw
-        fw.set_num_threads(threads)
     else:
         import course as fw
+    fw.set_num_threads(threads)       # course: its own kernel threads (course/_threads.py), BLAS one per thread
     from importlib import import_module
     nn = import_module(fw.__name__ + ".nn")
     data = import_module(fw.__name__ + ".utils.data")
