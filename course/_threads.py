@@ -108,13 +108,15 @@ def matmul(xp, a, b):
 
 
 def astype(a, dtype):
-    """a converted to dtype, the rows shared among the threads (numpy's float16 casts are slow: ~2 ns/element)."""
-    if type(a) is not np.ndarray or a.size < MIN_ELEMENTS // 4 or a.dtype == dtype:
+    """a converted to dtype, the rows shared among the threads when that pays (numpy's float16 conversions are
+    slow, about 2 ns per element, so they count four times)."""
+    dtype = np.dtype(dtype)
+    slow = np.dtype(np.float16) in (a.dtype, dtype)
+    if type(a) is not np.ndarray or a.ndim == 0 or a.size * (4 if slow else 1) < MIN_ELEMENTS or a.dtype == dtype:
         return a.astype(dtype)
     out = np.empty(a.shape, dtype=dtype)
 
     def part(lo, hi):
         out[lo:hi] = a[lo:hi]
-    slow = np.dtype(np.float16) in (a.dtype, out.dtype)        # numpy converts float16 in software: ~2 ns/element
-    over_batch(part, a.shape[0], a, work=a.size * (4 if slow else 1))
+    over_batch(part, a.shape[0], a, work=MIN_ELEMENTS)
     return out
