@@ -9,11 +9,12 @@ thread costs tens of microseconds), or an array that is not a numpy array (CuPy 
 on the GPU).
 
 Matrix products are split the same way (``matmul``: rows of the left operand), so BLAS itself is kept
-to one thread once course's threads are in use: two BLAS threads would spin on the core course's other
-thread needs. Results can differ in the last bits between thread counts (sums split in two are added in
+to one thread once course's threads are in use (until ``set_num_threads(1)``): two BLAS threads would spin
+on the core course's other thread needs. Results can differ in the last bits between thread counts (sums split in two are added in
 another order), as in PyTorch; the notebooks run with one thread.
 """
 import os
+import threading
 from concurrent.futures import ThreadPoolExecutor, wait
 
 import numpy as np
@@ -26,8 +27,10 @@ class _State:
     requested = None            # set by set_num_threads
     executor = None             # worker threads, made on first use
     workers = 0
-    blas_limited = False
-    splitting = False           # a split is running: a nested over_batch (a part calling one) runs inline
+    blas_limits = None          # threadpoolctl's record of BLAS's own thread count, while course limits it
+
+
+_busy = threading.Lock()        # held while a split runs: a part that splits again, or a second caller, runs inline
 
 
 def default_threads():
@@ -45,12 +48,17 @@ def num_threads():
 
 
 def set_num_threads(n):
+    """n threads for course's kernels; with one, BLAS gets its own threads back."""
     _State.requested = int(n)
+    if n == 1 and _State.blas_limits:
+        _State.blas_limits.restore_original_limits()
+        _State.blas_limits = None
 
 
 def _forget_threads():
     """A forked child (a DataLoader worker) has none of the parent's threads: start afresh there."""
-    _State.executor, _State.workers = None, 0
+    global _busy
+    _State.executor, _State.workers, _busy = None, 0, threading.Lock()
 
 
 if hasattr(os, "register_at_fork"):
@@ -58,41 +66,49 @@ if hasattr(os, "register_at_fork"):
 
 
 def _one_blas_thread():
-    """From now on BLAS uses one thread per caller (threadpoolctl finds numpy's OpenBLAS or MKL)."""
-    _State.blas_limited = True
+    """While course splits work, BLAS uses one thread per caller: two BLAS threads would keep spinning on the
+    core that course's other thread needs (threadpoolctl finds numpy's OpenBLAS or MKL)."""
     try:
         from threadpoolctl import threadpool_limits
     except ImportError:         # then BLAS keeps its threads: slower, still correct
+        _State.blas_limits = False
         return
-    threadpool_limits(1, user_api="blas")
+    _State.blas_limits = threadpool_limits(1, user_api="blas")
+
+
+def _run_quietly_as(errors, part, lo, hi):
+    with np.errstate(**errors):                     # numpy's warning settings belong to each thread
+        return part(lo, hi)
 
 
 def over_batch(part, n, array, work=None):
     """[part(lo, hi) for consecutive slices lo:hi of range(n)], run on up to num_threads() threads.
 
     work: how many elements the whole job touches (default array.size), to decide whether to split."""
-    if (array.size if work is None else work) < MIN_ELEMENTS or type(array) is not np.ndarray or _State.splitting:
+    if (array.size if work is None else work) < MIN_ELEMENTS or type(array) is not np.ndarray:
         return [part(0, n)]
     k = min(_State.requested or num_threads(), n)
-    if k < 2:
+    if k < 2 or not _busy.acquire(blocking=False):
         return [part(0, n)]
-    if not _State.blas_limited:
-        _one_blas_thread()
-    if _State.workers != k - 1:
-        if _State.executor is not None:
-            _State.executor.shutdown(wait=False)
-        _State.executor, _State.workers = ThreadPoolExecutor(k - 1, thread_name_prefix="course"), k - 1
-    bounds = [n * i // k for i in range(k + 1)]
-    _State.splitting = True
     try:
-        others = [_State.executor.submit(part, bounds[i], bounds[i + 1]) for i in range(1, k)]
+        if _State.blas_limits is None:
+            _one_blas_thread()
+        if _State.workers < _State.requested - 1:
+            if _State.executor is not None:
+                _State.executor.shutdown(wait=False)
+            _State.workers = _State.requested - 1
+            _State.executor = ThreadPoolExecutor(_State.workers, thread_name_prefix="course")
+        bounds = [n * i // k for i in range(k + 1)]
+        errors = np.geterr()
+        others = [_State.executor.submit(_run_quietly_as, errors, part, bounds[i], bounds[i + 1])
+                  for i in range(1, k)]
         try:
             first = part(bounds[0], bounds[1])
         finally:
             wait(others)            # even after an error, no thread is left writing once we return
         return [first] + [f.result() for f in others]      # result() re-raises a worker thread's error here
     finally:
-        _State.splitting = False
+        _busy.release()
 
 
 def matmul(xp, a, b):

@@ -4,6 +4,7 @@ course runs on numpy (or CuPy): there is no Apple-GPU (MPS) or cuDNN backend, so
 attributes that record what you set, and the ``is_available()`` checks answer False. The usual
 device-picking line ``"mps" if torch.backends.mps.is_available() else "cpu"`` therefore picks the CPU.
 """
+import operator
 import types
 
 from . import _threads
@@ -14,13 +15,13 @@ cudnn = types.SimpleNamespace(enabled=True, benchmark=False, deterministic=False
 
 
 def set_num_threads(n):
-    """How many threads course's own kernels use (im2col, col2im, pooling: see course/_threads.py).
-    numpy's BLAS threads are fixed when the process starts: set OMP_NUM_THREADS before starting Python."""
-    if isinstance(n, bool) or not isinstance(n, int):
+    """How many threads course's own kernels use (im2col, col2im, pooling, relu, big products: see
+    course/_threads.py). While they use more than one, numpy's BLAS is held to one thread inside each."""
+    if isinstance(n, bool) or not hasattr(n, "__index__"):
         raise RuntimeError(f"set_num_threads expects an int, but got {type(n).__name__}")
-    if n < 1:
+    if operator.index(n) < 1:
         raise RuntimeError("set_num_threads expects a positive integer")
-    _threads.set_num_threads(n)
+    _threads.set_num_threads(operator.index(n))
 
 
 def get_num_threads():

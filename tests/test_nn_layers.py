@@ -209,6 +209,19 @@ def test_max_pool_ties_and_nans_like_torch(k, s, p, d):
     close(xc.grad, xt.grad)
 
 
+def test_max_pool_over_a_long_window():
+    """Window offsets above 127 (max over time of a long sequence) need a wider index than int8."""
+    x = np.random.default_rng(4).standard_normal((2, 3, 300))
+    xt, xc = torch.tensor(x, requires_grad=True), course.tensor(x, requires_grad=True)
+    yt, it = torch.nn.functional.max_pool1d(xt, 300, return_indices=True)
+    yc, ic = course.nn.functional.max_pool1d(xc, 300, return_indices=True)
+    np.testing.assert_array_equal(ic.numpy(), it.numpy())
+    yt.sum().backward()
+    yc.sum().backward()
+    close(yc, yt)
+    close(xc.grad, xt.grad)
+
+
 @pytest.mark.parametrize("dtype", ["float16", "bfloat16"])
 def test_max_pool_low_precision_equals_float32(dtype):
     """Pooling only picks values, so in float16/bfloat16 it must agree exactly with float32 on the same numbers."""

@@ -94,18 +94,56 @@ def test_forked_child_gets_its_own_threads(two_threads):
     _threads.over_batch(lambda lo, hi: None, 4, np.zeros(4))          # the parent's pool exists now
     ctx = multiprocessing.get_context("fork")
     q = ctx.Queue()
-    p = ctx.Process(target=_child, args=(q,))
+    p = ctx.Process(target=_child, args=(q,), daemon=True)
     p.start()
-    p.join(30)
-    assert p.exitcode == 0
-    assert q.get(timeout=5) == [3, 3]
+    try:
+        p.join(30)
+        assert p.exitcode == 0
+        assert q.get(timeout=5) == [3, 3]
+    finally:
+        if p.is_alive():
+            p.kill()
 
 
-def test_blas_is_limited_to_one_thread_once_course_splits(two_threads):
+def test_blas_is_limited_while_course_splits_and_given_back_with_one_thread(two_threads):
     threadpoolctl = pytest.importorskip("threadpoolctl")
+    blas = lambda: [i["num_threads"] for i in threadpoolctl.threadpool_info() if i["user_api"] == "blas"]  # noqa: E731
+    course.set_num_threads(1)                        # BLAS has its own threads back (if an earlier test took them)
+    before = blas()
+    course.set_num_threads(2)
     _threads.over_batch(lambda lo, hi: None, 4, np.zeros(4))
-    blas = [i for i in threadpoolctl.threadpool_info() if i["user_api"] == "blas"]
-    assert blas and all(i["num_threads"] == 1 for i in blas)
+    assert before and blas() == [1] * len(before)
+    course.set_num_threads(1)
+    assert blas() == before
+
+
+def test_numpy_warning_settings_reach_the_worker_threads(two_threads):
+    """Backward runs under np.errstate(all='ignore'); the half run on a worker thread must be quiet too."""
+    import warnings
+    big = np.full((8, 4), 1e6)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        with np.errstate(over="ignore"):
+            out = _threads.astype(big, np.float16)
+    assert np.isinf(out).all()
+    with pytest.raises(FloatingPointError):
+        with np.errstate(over="raise"):
+            _threads.over_batch(lambda lo, hi: big[lo:hi].astype(np.float16) if lo > 0 else None, 4, big)
+
+
+def test_calls_from_two_user_threads_at_once(two_threads):
+    """A second caller (or a part that splits again) runs inline instead of waiting on a busy pool."""
+    import threading
+    results = []
+
+    def caller():
+        results.append(_threads.over_batch(lambda lo, hi: hi - lo, 6, np.zeros(6)))
+    ts = [threading.Thread(target=caller) for _ in range(4)]
+    for t in ts:
+        t.start()
+    for t in ts:
+        t.join(30)
+    assert sorted(sum(r) for r in results) == [6, 6, 6, 6]
 
 
 def test_set_num_threads_checks_like_torch():
@@ -115,7 +153,7 @@ def test_set_num_threads_checks_like_torch():
                          (True, "got bool")]:
             with pytest.raises(RuntimeError, match=msg):
                 course.set_num_threads(bad)
-        course.set_num_threads(3)
+        course.set_num_threads(np.int64(3))            # numpy integers are ints, as for torch
         assert course.get_num_threads() == 3
     finally:
         _threads._State.requested = before

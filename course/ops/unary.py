@@ -175,11 +175,11 @@ class Relu(Op):
     @staticmethod
     def forward(ctx, x):
         xp = get_array_module(x)
-        if x.ndim == 0 or x.dtype.kind != "f":
-            y = xp.maximum(x, 0)
-        elif x.dtype in LOW_DTYPES:                 # numpy's float16 maximum is slow: keep or zero the bits
+        if x.ndim > 0 and x.dtype in LOW_DTYPES:   # numpy's float16 maximum is slow: keep or zero the bits
             y = xp.empty_like(x)
             over_batch(lambda lo, hi: keep_where(x[lo:hi], positive_or_nan(x[lo:hi]), out=y[lo:hi]), len(x), x)
+        elif x.ndim == 0 or x.dtype.kind != "f":
+            y = xp.maximum(x, 0)
         else:                                       # big activations: both halves of the batch at once
             y = xp.empty_like(x)
             over_batch(lambda lo, hi: xp.maximum(x[lo:hi], 0, out=y[lo:hi]), len(x), x)

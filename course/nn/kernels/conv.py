@@ -122,6 +122,21 @@ def _float32(a):
     return a.astype("float32") if a.dtype in LOW_DTYPES else a
 
 
+def _products_per_image(x, wg, w_shape, stride, padding, dilation, groups, cols=None):
+    """conv(x, W) without bias for a thin convolution: W @ cols[n] for each image n, already (n, O, oh, ow)"""
+    N, C, H, W, O, kh, kw, oh, ow = _geometry(x.shape, w_shape, stride, padding, dilation)
+    c = im2col_per_image(x, w_shape, stride, padding, dilation, groups, out=cols)      # (n, G, C/G*kh*kw, L)
+    return get_array_module(x).matmul(wg, c).reshape(N, O, oh, ow)
+
+
+def _product_of_columns(x, wg, w_shape, stride, padding, dilation, groups, cols=None):
+    """conv(x, W) without bias: one product W @ cols for all the images, transposed back to (n, O, oh, ow)"""
+    N, C, H, W, O, kh, kw, oh, ow = _geometry(x.shape, w_shape, stride, padding, dilation)
+    c = im2col(x, w_shape, stride, padding, dilation, out=cols)
+    out = _matmul_by_group(wg, c.reshape(groups, -1, c.shape[-1]))
+    return out.reshape(O, N, oh, ow).transpose(1, 0, 2, 3)
+
+
 class Conv2dOp(Op):
     """out[n, o] = b[o] + sum over c, i, j of W[o, c, i, j] * x_padded[n, c, y*s + i*d, z*s + j*d]"""
     @staticmethod
@@ -141,15 +156,9 @@ class Conv2dOp(Op):
         y = xp.empty((N, O, oh, ow), dtype=x.dtype)
 
         def part(lo, hi):                             # images lo..hi-1 (see course/_threads.py)
-            if thin:                                  # one product per image: the result is already (n, O, oh, ow)
-                c = im2col_per_image(_float32(x[lo:hi]), w.shape, stride, padding, dilation, groups,
-                                     out=None if cols is None else cols[lo:hi])
-                out = xp.matmul(wg, c).reshape(hi - lo, O, oh, ow)
-            else:                                     # one product for the images, transposed back
-                c = im2col(_float32(x[lo:hi]), w.shape, stride, padding, dilation,
-                           out=None if cols is None else cols[:, :, :, lo:hi])
-                out = _matmul_by_group(wg, c.reshape(groups, -1, c.shape[-1]))
-                out = out.reshape(O, hi - lo, oh, ow).transpose(1, 0, 2, 3)
+            products = _products_per_image if thin else _product_of_columns
+            out = products(_float32(x[lo:hi]), wg, w.shape, stride, padding, dilation, groups,
+                           cols=None if cols is None else (cols[lo:hi] if thin else cols[:, :, :, lo:hi]))
             if b4 is None:
                 y[lo:hi] = out
             elif low is None:

@@ -53,7 +53,7 @@ def running_max(slices, m, won=None, nan_aware=False):
             better = s > best                        # strictly greater: ties keep the earlier slice
             if nan_aware:
                 better |= xp.isnan(s)
-            xp.maximum(won, better * xp.int8(k), out=won)   # k grows: the last slice that did better wins
+            xp.maximum(won, better * won.dtype.type(k), out=won)   # k grows: the last slice that did better wins
         xp.maximum(best, s, out=m)                   # NaN propagates
         best = m
     if len(slices) == 1:
@@ -69,8 +69,9 @@ def separable_max(xpad, kernel, out_hw, stride, dilation, with_index):
     (kh, kw), (oh, ow), (sh, sw), (dh, dw) = kernel, out_hw, stride, dilation
     N, C, H = xpad.shape[:3]
     y = xp.empty((N, C, oh, ow), dtype=xpad.dtype)
-    col = xp.empty((N, C, H, ow), dtype=xp.int8) if with_index else None
-    row = xp.empty((N, C, oh, ow), dtype=xp.int8) if with_index else None
+    index = xp.int8 if max(kh, kw) <= 127 else xp.int32          # a window offset, small as a rule
+    col = xp.empty((N, C, H, ow), dtype=index) if with_index else None
+    row = xp.empty((N, C, oh, ow), dtype=index) if with_index else None
 
     def part(lo, hi):                                # images lo..hi-1 (see course/_threads.py)
         # float16/bfloat16 are compared in float32 (numpy's float16 compares are slow; the result is exact)
@@ -91,17 +92,19 @@ def separable_max(xpad, kernel, out_hw, stride, dilation, with_index):
 
 
 def scatter_to_windows(grad, won, part_of, k, n_out, s, d, full_len, out=None):
-    """The adjoint of picking slice won[...] out of k strided slices along one axis: a zero array (or out,
-    zeros given) with grad put back where it was taken from (added up where windows overlap)."""
+    """The adjoint of picking slice won[...] out of k strided slices along one axis (part_of: _rows or _cols):
+    grad put back where it was taken from (added up where windows overlap), zeros elsewhere."""
     xp = get_array_module(grad)
+    overlap = s < k * d
     if out is None:
         shape = list(grad.shape)
-        shape[len(shape) - 1 if part_of is _cols else 2] = full_len
-        tiles = s == k * d == k and n_out * s == full_len       # every position written exactly once below
+        shape[2 if part_of is _rows else 3] = full_len
+        # windows that tile the axis exactly write every position below: no need to zero it first
+        tiles = d == 1 and s == k and n_out * s == full_len
         out = (xp.empty if tiles else xp.zeros)(shape, dtype=grad.dtype)
     for i in range(k):
         dst = out[part_of(i, n_out, s, d)]
-        if s < k * d:                                 # overlapping windows
+        if overlap:
             dst += keep_where(grad, won == i)
         else:
             keep_where(grad, won == i, out=dst)

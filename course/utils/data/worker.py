@@ -78,11 +78,12 @@ def worker_loop(is_iterable, dataset, index_queue, data_queue, done_event, auto_
                 base_seed, init_fn, worker_id, num_workers):
     """The body of a worker process."""
     global _worker_info
-    from ... import random as course_random
+    from ... import random as course_random, _threads
     seed = base_seed + worker_id
     random.seed(seed)
     course_random.default_generator.manual_seed(seed)   # the CPU generator only: never touch CUDA after fork
     _worker_info = WorkerInfo(id=worker_id, num_workers=num_workers, seed=seed, dataset=dataset)
+    _threads.set_num_threads(1)          # as in PyTorch: the workers already use the cores side by side
     parent = os.getppid()
     where = f"in DataLoader worker process {worker_id}"
 
