@@ -9,9 +9,9 @@ thread costs tens of microseconds), or an array that is not a numpy array (CuPy 
 on the GPU).
 
 Matrix products are split the same way (``matmul``: rows of the left operand), so BLAS itself is kept
-to one thread once course's threads are in use (until ``set_num_threads(1)``): two BLAS threads would spin
-on the core course's other thread needs. Results can differ in the last bits between thread counts (sums split in two are added in
-another order), as in PyTorch; the notebooks run with one thread.
+to one thread once course's threads are in use (until ``set_num_threads(1)``): two BLAS threads would
+spin on the core that course's other thread needs. Results can differ in the last bits between thread
+counts (a sum split in two is added in another order), as in PyTorch; the notebooks run with one thread.
 """
 import os
 import threading
@@ -113,7 +113,8 @@ def over_batch(part, n, array, work=None):
 
 def matmul(xp, a, b):
     """a @ b for a 2-D a, its rows shared among the threads (each thread's BLAS call computes whole rows)."""
-    if a.ndim != 2 or b.ndim != 2 or type(a) is not np.ndarray or a.shape[0] * b.shape[1] * a.shape[1] < BIG_PRODUCT:
+    small = a.ndim != 2 or b.ndim != 2 or a.shape[0] * b.shape[1] * a.shape[1] < BIG_PRODUCT
+    if small or type(a) is not np.ndarray:
         return xp.matmul(a, b)
     out = np.empty((a.shape[0], b.shape[1]), dtype=np.result_type(a, b))
 

@@ -218,10 +218,10 @@ class Conv2dInputGrad(Op):
         def part(lo, hi):                             # images lo..hi-1
             gcols = _matmul_by_group(wt, _grad_by_group(_float32(grad[lo:hi]), groups))
             n_shape = (hi - lo,) + tuple(x_shape[1:])
-            if low is None:
-                col2im(gcols.reshape(-1, gcols.shape[-1]), n_shape, w.shape, stride, padding, dilation, out=gx[lo:hi])
-            else:
-                gx[lo:hi] = col2im(gcols.reshape(-1, gcols.shape[-1]), n_shape, w.shape, stride, padding, dilation)
+            dx = col2im(gcols.reshape(-1, gcols.shape[-1]), n_shape, w.shape, stride, padding, dilation,
+                        out=gx[lo:hi] if low is None else None)
+            if low is not None:
+                gx[lo:hi] = dx                        # float32 sums, rounded once to float16/bfloat16
         over_batch(part, x_shape[0], gx, work=grad.size + gx.size * w.shape[2] * w.shape[3])
         ctx.args = (stride, padding, dilation, groups)
         return gx

@@ -183,8 +183,8 @@ def flat_indices(won, x_shape, kernel, stride, padding, dilation):
     xp = get_array_module(won[1])
     col, row = won
     oh, ow = row.shape[2:]
-    h = xp.arange(oh).reshape(-1, 1) * stride[0] + row.astype(xp.int64) * dilation[0]      # padded rows
-    w = xp.arange(ow) * stride[1] + xp.take_along_axis(col, h, axis=2).astype(xp.int64) * dilation[1]       # padded columns
+    h = xp.arange(oh).reshape(-1, 1) * stride[0] + row.astype(xp.int64) * dilation[0]          # padded rows
+    w = xp.arange(ow) * stride[1] + xp.take_along_axis(col, h, axis=2).astype(xp.int64) * dilation[1]   # columns
     return (h - padding[0]) * x_shape[3] + (w - padding[2])
 
 
