@@ -17,10 +17,11 @@ TensorDataset + DataLoader(batch_size=64, shuffle=True) over them.
     python benchmarks/bench_mnist.py --framework course --epochs 2
     python benchmarks/bench_mnist.py --threads 1                  # one thread each
 
-On a machine shared with other busy processes, numpy's OpenBLAS threads slow down far more than
-torch's (they wait for each other while the cores are taken): compare with --threads 1 there.
-Measured on the 2-core development machine (shared, load 7-12), one full epoch, --threads 1:
-mlp course 8.24 s vs torch 8.47 s (0.97x), cnn course 169.8 s vs torch 118.0 s (1.44x).
+Timings on a shared 2-core VM vary by 10-15% from run to run: compare the ratio within one run, and use
+--epochs 2 (the best epoch is printed) to smooth it. Measured on the 2-core development machine
+(2026-11-24, load about 1.5, 2 threads each):
+one epoch    mlp course 1.43 s vs torch 1.15 s (1.24x); cnn course 25.7 s vs torch 13.9 s (1.85x)
+two epochs   mlp course 1.40 s vs torch 1.18 s (1.18x); cnn course 22.8 s vs torch 14.1 s (1.62x)
 """
 import argparse
 import gzip
