@@ -1,4 +1,4 @@
-"""Both CPU cores for the big array loops inside a kernel.
+"""All the CPU cores for the big array loops inside a kernel.
 
 numpy releases the GIL while it loops over an array, so two Python threads working on the two halves of
 a batch really run at the same time, on two cores. A kernel whose work splits along the batch (im2col,
@@ -66,8 +66,9 @@ if hasattr(os, "register_at_fork"):
 
 
 def _one_blas_thread():
-    """While course splits work, BLAS uses one thread per caller: two BLAS threads would keep spinning on the
-    core that course's other thread needs (threadpoolctl finds numpy's OpenBLAS or MKL)."""
+    """From course's first split on (until set_num_threads(1)), BLAS uses one thread per caller: two BLAS
+    threads would keep spinning on the core that course's other thread needs (threadpoolctl finds numpy's
+    OpenBLAS or MKL)."""
     try:
         from threadpoolctl import threadpool_limits
     except ImportError:         # then BLAS keeps its threads: slower, still correct
