@@ -34,6 +34,11 @@ def lowp_matmul(xp, a, b):
     return matmul(xp, a, b)
 
 
+def as_float32(a):
+    """float16/bfloat16 data as float32 (anything else unchanged): how kernels compute on low-precision data."""
+    return a.astype(np.float32) if a.dtype in LOW_DTYPES else a
+
+
 def float32_compute(*arrays):
     """(low dtype, the arrays as float32) when the first is float16/bfloat16, else (None, the arrays).
 

@@ -22,7 +22,7 @@ share of the sum, added up at the end), the way data-parallel training splits a 
 from ...autograd.function import Op
 from ..._device import get_array_module
 from ..._threads import over_batch
-from ...ops.autocast_hook import float32_compute, LOW_DTYPES   # float16/bfloat16: float32 accumulation
+from ...ops.autocast_hook import float32_compute, as_float32, LOW_DTYPES   # float16/bfloat16: float32 sums
 
 
 def out_size(size, pad_total, k, stride, dilation):
@@ -117,11 +117,6 @@ def _grad_by_group(grad, groups):
     return g.reshape(groups, O // groups, N * oh * ow)
 
 
-def _float32(a):
-    """float16/bfloat16 data as float32 (the products are accumulated in float32, as on tensor cores)."""
-    return a.astype("float32") if a.dtype in LOW_DTYPES else a
-
-
 def _products_per_image(x, wg, w_shape, stride, padding, dilation, groups, cols=None):
     """conv(x, W) without bias for a thin convolution: W @ cols[n] for each image n, already (n, O, oh, ow)"""
     N, C, H, W, O, kh, kw, oh, ow = _geometry(x.shape, w_shape, stride, padding, dilation)
@@ -157,7 +152,7 @@ class Conv2dOp(Op):
 
         def part(lo, hi):                             # images lo..hi-1 (see course/_threads.py)
             products = _products_per_image if thin else _product_of_columns
-            out = products(_float32(x[lo:hi]), wg, w.shape, stride, padding, dilation, groups,
+            out = products(as_float32(x[lo:hi]), wg, w.shape, stride, padding, dilation, groups,
                            cols=None if cols is None else (cols[lo:hi] if thin else cols[:, :, :, lo:hi]))
             if b4 is None:
                 y[lo:hi] = out
@@ -216,7 +211,7 @@ class Conv2dInputGrad(Op):
         gx = xp.empty(x_shape, dtype=grad.dtype)
 
         def part(lo, hi):                             # images lo..hi-1
-            gcols = _matmul_by_group(wt, _grad_by_group(_float32(grad[lo:hi]), groups))
+            gcols = _matmul_by_group(wt, _grad_by_group(as_float32(grad[lo:hi]), groups))
             n_shape = (hi - lo,) + tuple(x_shape[1:])
             dx = col2im(gcols.reshape(-1, gcols.shape[-1]), n_shape, w.shape, stride, padding, dilation,
                         out=gx[lo:hi] if low is None else None)
@@ -249,14 +244,14 @@ class Conv2dWeightGrad(Op):
         def part(lo, hi):                             # images lo..hi-1: their share of the sum over the batch
             if thin:                                  # per image: g[n] @ cols[n]^T, summed over the images
                 c = cols[lo:hi] if cols is not None else \
-                    im2col_per_image(_float32(x[lo:hi]), w_shape, stride, padding, dilation, groups)
-                g = _float32(grad[lo:hi]).reshape(hi - lo, groups, w_shape[0] // groups, L)
+                    im2col_per_image(as_float32(x[lo:hi]), w_shape, stride, padding, dilation, groups)
+                g = as_float32(grad[lo:hi]).reshape(hi - lo, groups, w_shape[0] // groups, L)
                 return xp.matmul(g, c.transpose(0, 1, 3, 2)).sum(0)
             if cols is None:
-                c = im2col(_float32(x[lo:hi]), w_shape, stride, padding, dilation)
+                c = im2col(as_float32(x[lo:hi]), w_shape, stride, padding, dilation)
             else:
                 c = cols[:, lo * L:hi * L]
-            g = _grad_by_group(_float32(grad[lo:hi]), groups)                     # (G, O/G, n*L)
+            g = _grad_by_group(as_float32(grad[lo:hi]), groups)                     # (G, O/G, n*L)
             return _matmul_by_group(g, c.reshape(groups, -1, c.shape[-1]).transpose(0, 2, 1))
         parts = over_batch(part, x.shape[0], grad, work=grad.size + x.size * w_shape[2] * w_shape[3])
         gw = sum(parts[1:], parts[0]).reshape(w_shape)

@@ -14,7 +14,7 @@ slice of the padded input.
 from ...autograd.function import Op
 from ..._device import get_array_module
 from ..._threads import over_batch
-from ...ops.autocast_hook import LOW_DTYPES
+from ...ops.autocast_hook import as_float32
 from ...ops.select import bits, keep_where
 from .conv import _pad
 
@@ -74,17 +74,18 @@ def separable_max(xpad, kernel, out_hw, stride, dilation, with_index):
     row = xp.empty((N, C, oh, ow), dtype=index) if with_index else None
 
     def part(lo, hi):                                # images lo..hi-1 (see course/_threads.py)
-        # float16/bfloat16 are compared in float32 (numpy's float16 compares are slow; the result is exact)
-        x = xpad[lo:hi].astype("float32") if xpad.dtype in LOW_DTYPES else xpad[lo:hi]
+        x = as_float32(xpad[lo:hi])                 # numpy's float16 compares are slow; float32 is exact here
         m1 = xp.empty((hi - lo, C, H, ow), dtype=x.dtype)
         same = x.dtype == y.dtype
         m2 = y[lo:hi] if same else xp.empty((hi - lo, C, oh, ow), dtype=x.dtype)
         c, r = (col[lo:hi], row[lo:hi]) if with_index else (None, None)
-        for nan_aware in (False, True):
+
+        def columns_then_rows(nan_aware):
             running_max([x[_cols(j, ow, sw, dw)] for j in range(kw)], m1, c, nan_aware)
             running_max([m1[_rows(i, oh, sh, dh)] for i in range(kh)], m2, r, nan_aware)
-            if not with_index or nan_aware or not xp.isnan(m2).any():
-                break
+        columns_then_rows(nan_aware=False)
+        if with_index and xp.isnan(m2).any():       # a window holds a NaN: again, so that its last NaN wins
+            columns_then_rows(nan_aware=True)
         if not same:
             y[lo:hi] = m2                            # exact: every value came from a float16/bfloat16 input
     over_batch(part, N, xpad)
