@@ -128,6 +128,8 @@ def matmul(xp, a, b):
 def astype(a, dtype):
     """a converted to dtype, the rows shared among the threads when that pays (numpy's float16 conversions are
     slow, about 2 ns per element, so they count four times)."""
+    if a.size < MIN_ELEMENTS // 4:                  # small: not worth a thread whatever the dtypes
+        return a.astype(dtype)
     dtype = np.dtype(dtype)
     slow = np.dtype(np.float16) in (a.dtype, dtype)
     if type(a) is not np.ndarray or a.ndim == 0 or a.size * (4 if slow else 1) < MIN_ELEMENTS or a.dtype == dtype:

@@ -258,3 +258,70 @@ def test_scaled_outputs_in_containers():
     assert isinstance(out, list) and out[0].item() == 4.0 and out[1][0].item() == 8.0
     with pytest.raises(ValueError, match="outputs must be a Tensor or an iterable of Tensors"):
         scaler.scale(3.0)
+
+
+def _unscale_kernel(grads, scale):
+    from course.amp.grad_scaler import _amp_foreach_non_finite_check_and_unscale_
+    found = course.zeros(())
+    _amp_foreach_non_finite_check_and_unscale_(grads, found, course.tensor(1.0 / scale))
+    return found.item()
+
+
+@pytest.mark.parametrize("bad_at", [None, (0, 3), (1, 0), (2, 5)])
+def test_fused_unscale_flags_any_bad_gradient_and_scales_every_one(bad_at):
+    rng = np.random.default_rng(0)
+    arrays = [rng.standard_normal(s).astype(np.float32) * 1024 for s in [(7,), (2, 3), (3, 4)]]
+    if bad_at is not None:
+        arrays[bad_at[0]].reshape(-1)[bad_at[1]] = np.nan
+    grads = [course.tensor(a) for a in arrays]
+    versions = [g._version.value for g in grads]
+    assert _unscale_kernel(grads, 1024.0) == (0.0 if bad_at is None else 1.0)
+    for g, a, v in zip(grads, arrays, versions):
+        np.testing.assert_array_equal(g.numpy(), a * np.float32(1 / 1024))
+        assert g._version.value == v + 1          # an in-place change, visible to autograd's checks
+
+
+def test_fused_unscale_checks_the_gradient_before_scaling():
+    # 3e38 is finite; times 4 (a scale of 0.25 after backoffs) it overflows. The gradient itself was fine,
+    # as in PyTorch's kernel, so the step is not skipped.
+    g = course.tensor([3e38, 1.0])
+    assert _unscale_kernel([g], 0.25) == 0.0
+    assert np.isinf(g.numpy()[0])
+    assert _unscale_kernel([course.tensor([float("inf"), 1.0])], 1.0) == 1.0
+
+
+def test_fused_unscale_matches_torch():
+    torch = pytest.importorskip("torch")
+    rng = np.random.default_rng(1)
+    for trial in range(20):
+        arrays = [rng.standard_normal(s).astype(np.float32) * 2.0 ** rng.integers(-20, 20) for s in [(5,), (4, 3)]]
+        if trial % 3 == 0:
+            arrays[trial % 2].reshape(-1)[trial % 5] = [np.inf, -np.inf, np.nan][trial // 3 % 3]
+        scale = float(2.0 ** rng.integers(-3, 17))
+        ours = [course.tensor(a) for a in arrays]
+        theirs = [torch.tensor(a) for a in arrays]
+        found_t = torch.zeros(())
+        torch._amp_foreach_non_finite_check_and_unscale_(theirs, found_t, torch.tensor(1.0 / scale))
+        assert _unscale_kernel(ours, scale) == found_t.item()
+        for o, t in zip(ours, theirs):
+            np.testing.assert_array_equal(o.numpy(), t.numpy())
+
+
+def test_unscale_on_two_devices_keeps_a_flag_per_device():
+    course.cuda.simulate()
+    try:
+        on_cpu = course.tensor([1.0, 2.0], requires_grad=True)
+        on_gpu = course.tensor([3.0, 4.0], device="cuda", requires_grad=True)
+        opt = optim.SGD([on_cpu, on_gpu], lr=0.1)
+        scaler = GradScaler("cpu", init_scale=4.0)
+        scaler.scale(on_cpu.sum() * 0).backward()
+        on_cpu.grad = course.tensor([4.0, float("inf")])
+        on_gpu.grad = course.tensor([8.0, 4.0], device="cuda")
+        scaler.unscale_(opt)
+        flags = scaler._per_optimizer_states[id(opt)]["found_inf_per_device"]
+        assert {str(d): f.item() for d, f in flags.items()} == {"cpu": 1.0, "cuda:0": 0.0}
+        np.testing.assert_array_equal(on_gpu.grad.cpu().numpy(), [2.0, 1.0])
+        scaler.step(opt)                      # skipped: the CPU gradient held an inf
+        np.testing.assert_array_equal(on_gpu.detach().cpu().numpy(), [3.0, 4.0])
+    finally:
+        course.cuda.simulate(False)

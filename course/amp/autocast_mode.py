@@ -28,6 +28,7 @@ import warnings
 from .. import _dtype
 from ..autograd.grad_mode import _Mode
 from ..ops.autocast_hook import _State as _Hook
+from ..ops.copy import cast
 
 LOWER_PRECISION_OPS = frozenset("""
 matmul mm bmm addmm addbmm baddbmm linear conv1d conv2d conv3d conv_transpose1d conv_transpose2d
@@ -140,10 +141,12 @@ class autocast:
 
 
 # -- the policy: called by ops through course.ops.autocast_hook.maybe_autocast --------------------------
+_CASTABLE = frozenset(d.np for d in (_dtype.float32, _dtype.float16, _dtype.bfloat16))
+
+
 def _eligible(t, device_type):
     """Floating tensors of 16 or 32 bits on the autocast device may be cast (float64 and ints never are)."""
-    return (hasattr(t, "_data") and t.dtype.is_floating_point and t.dtype is not _dtype.float64
-            and t.device.type == device_type)
+    return hasattr(t, "_data") and t._data.dtype in _CASTABLE and t.device.type == device_type
 
 
 def _device_type(tensors):
@@ -182,10 +185,10 @@ def _cast(t, dtype):
         return t
     cacheable = _Region.cache_enabled and _Mode.enabled and t.requires_grad and t.grad_fn is None
     if not cacheable:
-        return t.to(dtype)
+        return cast(t, dtype)
     hit = _Region.cache.get(id(t))
     if hit is not None and hit[0] is t and hit[1] == t._version.value and hit[2] is dtype:
         return hit[3]
-    out = t.to(dtype)
+    out = cast(t, dtype)
     _Region.cache[id(t)] = (t, t._version.value, dtype, out)
     return out

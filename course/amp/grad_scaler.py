@@ -26,10 +26,30 @@ from collections import defaultdict
 
 from .. import _dtype
 from .._creation import full
+from .._device import get_array_module
 from ..autograd.grad_mode import no_grad
+from ..ops._util import quiet, wrap
 
 
 _FLOAT32_MAX = 3.4028234663852886e38
+
+
+def _amp_foreach_non_finite_check_and_unscale_(grads, found_inf, inv_scale):
+    """For each g in grads (all on one device): found_inf = 1 if g holds an inf or a NaN, then g *= inv_scale.
+
+    PyTorch's fused op of the same name. It works on the raw arrays, one check and one multiply per gradient,
+    and found_inf and inv_scale are one-element tensors on the gradients' device, so nothing is copied to the
+    host (GradScaler.step reads found_inf once). The check looks at g before it is scaled: a finite g times a
+    large inv_scale may overflow, and that is not the gradient's fault."""
+    if not grads:
+        return
+    xp = get_array_module(found_inf._data)
+    finite = [xp.isfinite(g._data).all() for g in grads]       # one flag per gradient, on the device
+    with quiet():                                   # overflow to inf silently, as in PyTorch
+        for g in grads:
+            g._data *= inv_scale._data
+            g._version.value += 1
+    found_inf._data[...] = xp.maximum(found_inf._data, xp.logical_not(xp.stack(finite).all()))
 
 
 class OptState(enum.Enum):
@@ -99,21 +119,20 @@ class GradScaler:
 
     def _unscale_grads_(self, optimizer, inv_scale, found_inf, allow_fp16):
         """grad *= inv_scale for every gradient; found_inf (per device) becomes 1 if any was inf or NaN."""
+        per_device_grads = defaultdict(list)
+        for group in optimizer.param_groups:
+            for param in group["params"]:
+                if param.grad is None:
+                    continue
+                if not allow_fp16 and param.grad.dtype is _dtype.float16:
+                    raise ValueError("Attempting to unscale FP16 gradients.")
+                per_device_grads[param.grad.device].append(param.grad)
         per_device_found_inf = {}
-        with no_grad():
-            for group in optimizer.param_groups:
-                for param in group["params"]:
-                    if param.grad is None:
-                        continue
-                    grad = param.grad
-                    if not allow_fp16 and grad.dtype is _dtype.float16:
-                        raise ValueError("Attempting to unscale FP16 gradients.")
-                    dev = grad.device
-                    if dev not in per_device_found_inf:
-                        per_device_found_inf[dev] = found_inf.to(dev, copy=True)
-                    bad = grad.isfinite().logical_not().any().to(_dtype.float32)
-                    per_device_found_inf[dev] = per_device_found_inf[dev].maximum(bad)
-                    grad.mul_(inv_scale.to(dev))
+        for dev, grads in per_device_grads.items():
+            here = found_inf.device == dev
+            per_device_found_inf[dev] = found_inf.clone() if here else found_inf.to(dev, copy=True)
+            _amp_foreach_non_finite_check_and_unscale_(grads, per_device_found_inf[dev],
+                                                       inv_scale if here else inv_scale.to(dev))
         return per_device_found_inf
 
     def unscale_(self, optimizer):
@@ -126,8 +145,10 @@ class GradScaler:
             raise RuntimeError("unscale_() has already been called on this optimizer since the last update().")
         if state["stage"] is OptState.STEPPED:
             raise RuntimeError("unscale_() is being called after step().")
-        inv_scale = (1.0 / self._scale.double()).float()       # the reciprocal in float64, then float32
-        found_inf = full((), 0.0, dtype=_dtype.float32, device=self._scale.device)
+        scale = self._scale._data                          # (raw arrays: two numbers, no ops to record)
+        xp = get_array_module(scale)
+        inv_scale = wrap((1.0 / scale.astype(xp.float64)).astype(xp.float32))   # reciprocal in float64, then float32
+        found_inf = wrap(xp.zeros((), dtype=xp.float32))
         state["found_inf_per_device"] = self._unscale_grads_(optimizer, inv_scale, found_inf, False)
         state["stage"] = OptState.UNSCALED
 

@@ -2,6 +2,8 @@
 from ...autograd.function import Op
 from ..._device import get_array_module
 from ..._threads import matmul
+from ...autograd.grad_mode import is_grad_enabled
+from ...ops._util import wrap
 from ...ops.autocast_hook import float32_compute
 
 
@@ -23,6 +25,8 @@ class LinearOp(Op):
     def backward(ctx, grad):
         x, w = ctx.saved_tensors
         need = ctx.needs_input_grad
+        if not is_grad_enabled():       # a plain backward: the same three products, straight on the arrays
+            return _grads_on_arrays(grad, x, w, need)
         g2 = grad.reshape(-1, grad.shape[-1]) if grad.ndim != 2 else grad
         gx = grad @ w if need[0] else None
         gw = None
@@ -31,3 +35,16 @@ class LinearOp(Op):
             gw = g2.mT @ x2
         gb = g2.sum(0) if need[2] else None
         return gx, gw, gb
+
+
+def _grads_on_arrays(grad, x, w, need):
+    """LinearOp.backward when no graph is recorded for it (create_graph=False): the same products on raw arrays,
+    without an op per product. float16/bfloat16 are converted to float32 once each and every result is
+    rounded once, as the ops above would do one product at a time."""
+    low, (g, x, w) = float32_compute(grad._data, None if x is None else x._data, None if w is None else w._data)
+    g2 = g.reshape(-1, g.shape[-1])
+    xp = get_array_module(g2)
+    gx = matmul(xp, g2, w).reshape(grad.shape[:-1] + (w.shape[1],)) if need[0] else None
+    gw = matmul(xp, g2.T, x.reshape(-1, x.shape[-1])) if need[1] else None
+    gb = g2.sum(0) if need[2] else None
+    return tuple(None if a is None else wrap(a if low is None else a.astype(low)) for a in (gx, gw, gb))
