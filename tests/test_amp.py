@@ -253,3 +253,13 @@ def test_linear_backward_on_arrays_matches_the_op_by_op_backward(dtype, x_shape,
         # same rounding points; a batched (3-D) product may add in another order than the 2-D one
         tol = 0 if len(x_shape) < 3 else {"float64": 1e-12, "float32": 1e-6}.get(dtype, 1e-2)
         np.testing.assert_allclose(fast.double().numpy(), graph.detach().double().numpy(), rtol=tol, atol=tol)
+
+
+def test_linear_backward_overflows_to_inf_quietly_in_float16():
+    x = course.full((2, 3), 1.0, dtype=course.float16, requires_grad=True)
+    w = course.full((4, 3), 300.0, dtype=course.float16, requires_grad=True)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        F.linear(x, w).backward(course.full((2, 4), 60000.0, dtype=course.float16))   # dx = 4 * 60000 * 300
+    assert x.grad.dtype is course.float16 and np.isposinf(x.grad.float().numpy()).all()
+    assert np.isposinf(w.grad.float().numpy()).all()                                  # dW = 2 * 60000

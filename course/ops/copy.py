@@ -23,14 +23,13 @@ class Cast(Op):
     grad_fn_name = "ToCopyBackward0"
 
     @staticmethod
-    def forward(ctx, x, np_dtype):
-        ctx.dtype = x.dtype
-        return astype(x, np_dtype)            # big arrays: split across course's threads
+    def forward(ctx, x, dtype, x_dtype):
+        ctx.x_dtype = x_dtype
+        return astype(x, dtype.np)            # big arrays: split across course's threads
 
     @staticmethod
     def backward(ctx, grad):
-        from .._dtype import from_numpy_dtype
-        return cast(grad, from_numpy_dtype(ctx.dtype))
+        return cast(grad, ctx.x_dtype)
 
 
 class ToDevice(Op):
@@ -56,7 +55,7 @@ def cast(input, dtype):
     if not input.requires_grad or not dtype.is_floating_point:
         with quiet():                                   # overflow to inf when narrowing, silently as in PyTorch
             return wrap(astype(input._data, dtype.np))  # nothing to record (ints carry no gradient)
-    return Cast.apply(input, dtype.np)
+    return Cast.apply(input, dtype, input.dtype)
 
 
 def to_device_op(input, dev):

@@ -27,6 +27,7 @@ class LinearOp(Op):
         need = ctx.needs_input_grad
         if not is_grad_enabled():       # a plain backward: the same three products, straight on the arrays
             return _grads_on_arrays(grad, x, w, need)
+        # create_graph=True: written with ops, so that the gradient is itself differentiable
         g2 = grad.reshape(-1, grad.shape[-1]) if grad.ndim != 2 else grad
         gx = grad @ w if need[0] else None
         gw = None
