@@ -19,8 +19,9 @@ The lists follow PyTorch's CUDA policy, on both devices (PyTorch's CPU lists are
 On the CPU the 16-bit dtypes save memory, not time: BLAS has no float16/bfloat16 products, so course
 computes them in float32 and rounds once (as tensor cores do), and numpy converts float16 in software
 (about 1.4 ns per element up to float32, 2.4 ns down, on the course's reference machine) while bfloat16
-converts about five times faster. So bfloat16, the CPU default, costs little extra time; float16 costs
-more (figures: ``python benchmarks/bench_amp.py``). On a GPU, float16 is the fast one.
+converts about five times faster. So bfloat16, the CPU default, costs some time (about 1.2x float32 for the
+MNIST CNN, 1.5x for the small MLP, whose steps are mostly conversions); float16 costs 2x to 3.5x (figures:
+``python benchmarks/bench_amp.py``). On a GPU, float16 is the fast one.
 """
 import functools
 import warnings
