@@ -115,6 +115,8 @@ def main(argv=None):
     ap.add_argument("--limit", type=int, default=0, help="train on only this many batches per epoch")
     ap.add_argument("--one", action="store_true", help=argparse.SUPPRESS)   # internal: run in this process
     args = ap.parse_args(argv)
+    if args.rounds < 1:
+        ap.error("--rounds must be at least 1")
     if args.one:
         print(json.dumps(run_one(args.workload, args.modes[0], args.epochs, args.limit)))
         return

@@ -263,3 +263,29 @@ def test_linear_backward_overflows_to_inf_quietly_in_float16():
         F.linear(x, w).backward(course.full((2, 4), 60000.0, dtype=course.float16))   # dx = 4 * 60000 * 300
     assert x.grad.dtype is course.float16 and np.isposinf(x.grad.float().numpy()).all()
     assert np.isposinf(w.grad.float().numpy()).all()                                  # dW = 2 * 60000
+
+
+def test_linear_takes_a_gradient_of_another_dtype_in_its_own_dtype():
+    torch = pytest.importorskip("torch")
+    x0, w0, g0 = arr(8, 5), arr(4, 5, seed=1), arr(8, 4, seed=2).astype(np.float16)
+    for create_graph in (False, True):
+        x, w = (course.tensor(a, requires_grad=True) for a in (x0, w0))
+        gx, gw = course.autograd.grad(F.linear(x, w), (x, w), course.tensor(g0), create_graph=create_graph)
+        tx, tw = (torch.tensor(a, requires_grad=True) for a in (x0, w0))
+        want = torch.autograd.grad(torch.nn.functional.linear(tx, tw), (tx, tw), torch.tensor(g0))
+        for o, t in zip((gx, gw), want):
+            assert o.dtype is course.float32
+            np.testing.assert_allclose(o.detach().numpy(), t.numpy(), rtol=1e-6, atol=1e-6)
+
+
+@pytest.mark.parametrize("b_shape", [(1,), ()])
+def test_linear_with_a_one_number_bias_gets_its_total_gradient(b_shape):
+    torch = pytest.importorskip("torch")
+    x0, w0, b0 = arr(6, 5), arr(4, 5, seed=1), arr(*b_shape, seed=2)
+    x, w, b = (course.tensor(a, dtype=course.float64, requires_grad=True) for a in (x0, w0, b0))
+    tx, tw, tb = (torch.tensor(a, dtype=torch.float64, requires_grad=True) for a in (x0, w0, b0))
+    (F.linear(x, w, b) ** 2).sum().backward()
+    (torch.nn.functional.linear(tx, tw, tb) ** 2).sum().backward()
+    assert tuple(b.grad.shape) == tuple(tb.grad.shape)
+    np.testing.assert_allclose(b.grad.numpy(), tb.grad.numpy(), rtol=1e-12)
+    assert course.autograd.gradgradcheck(F.linear, (x, w, b))

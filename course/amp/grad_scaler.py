@@ -35,12 +35,14 @@ _FLOAT32_MAX = 3.4028234663852886e38
 
 
 def _amp_foreach_non_finite_check_and_unscale_(grads, found_inf, inv_scale):
-    """For each g in grads (all on one device): found_inf = 1 if g holds an inf or a NaN, then g *= inv_scale.
+    """For each g in grads (all on one device): g *= inv_scale, and found_inf is set to 1 if some g held an inf or
+    a NaN (it stays 1 if it already was).
 
     PyTorch's fused op of the same name. It works on the raw arrays, one check and one multiply per gradient,
     and found_inf and inv_scale are one-element tensors on the gradients' device, so nothing is copied to the
     host (GradScaler.step reads found_inf once). The check looks at g before it is scaled: a finite g times a
-    large inv_scale may overflow, and that is not the gradient's fault."""
+    large inv_scale may overflow, and that is not the gradient's fault. As in PyTorch, the gradients' version
+    counters do not change."""
     if not grads:
         return
     xp = get_array_module(found_inf._data)
@@ -48,7 +50,6 @@ def _amp_foreach_non_finite_check_and_unscale_(grads, found_inf, inv_scale):
     with quiet():                                   # overflow to inf silently, as in PyTorch
         for g in grads:
             g._data *= inv_scale._data
-            g._version.value += 1
     found_inf._data[...] = xp.maximum(found_inf._data, xp.logical_not(xp.stack(finite).all()))
 
 
@@ -147,7 +148,7 @@ class GradScaler:
             raise RuntimeError("unscale_() is being called after step().")
         scale = self._scale._data                          # (raw arrays: two numbers, no ops to record)
         xp = get_array_module(scale)
-        inv_scale = wrap((1.0 / scale.astype(xp.float64)).astype(xp.float32))   # reciprocal in float64, then float32
+        inv_scale = wrap(xp.asarray((1.0 / scale.astype(xp.float64)).astype(xp.float32)))   # in float64, then float32
         found_inf = wrap(xp.zeros((), dtype=xp.float32))
         state["found_inf_per_device"] = self._unscale_grads_(optimizer, inv_scale, found_inf, False)
         state["stage"] = OptState.UNSCALED

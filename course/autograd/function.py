@@ -10,7 +10,8 @@ Two flavours share this machinery:
   and returns a tensor; ``backward`` receives and returns tensors.
 * ``Op`` is how course writes its own ops: ``forward`` works on raw arrays (numpy or CuPy) and returns
   an array; ``backward`` is written with tensor ops, so the gradient is itself differentiable and
-  ``create_graph=True`` gives second derivatives for free.
+  ``create_graph=True`` gives second derivatives for free. (A few hot ops, such as ``LinearOp``, also have a
+  plain path on raw arrays that backward takes when no graph is being recorded.)
 """
 import itertools
 import weakref

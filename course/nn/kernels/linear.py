@@ -4,6 +4,8 @@ from ..._device import get_array_module
 from ..._threads import matmul
 from ...autograd.grad_mode import is_grad_enabled
 from ...ops._util import wrap
+from ...ops.copy import cast
+from ..._dtype import from_numpy_dtype
 from ...ops.autocast_hook import float32_compute
 
 
@@ -13,6 +15,8 @@ class LinearOp(Op):
     def forward(ctx, x, w, b):
         need = ctx.needs_input_grad
         ctx.save_for_backward(x if need[1] else None, w if need[0] else None)
+        ctx.dtype = x.dtype                          # the output's dtype: backward's gradient is taken in it
+        ctx.b_shape = None if b is None else b.shape  # (out,), or (1,) / () broadcast over the outputs
         low, (x, w, b) = float32_compute(x, w, b)     # float16/bfloat16: computed in float32, rounded once
         x2 = x.reshape(-1, x.shape[-1]) if x.ndim != 2 else x
         y = matmul(get_array_module(x2), x2, w.T)        # the batch's rows shared among threads
@@ -25,8 +29,11 @@ class LinearOp(Op):
     def backward(ctx, grad):
         x, w = ctx.saved_tensors
         need = ctx.needs_input_grad
-        if not is_grad_enabled():       # a plain backward: the same three products, straight on the arrays
-            return _grads_on_arrays(grad, x, w, need)
+        if grad._data.dtype != ctx.dtype:          # e.g. y.backward(float16 gradient): as PyTorch, in y's dtype
+            grad = cast(grad, from_numpy_dtype(ctx.dtype))
+        # The engine records backward's ops only for create_graph=True (it sets grad mode to create_graph)
+        if not is_grad_enabled():           # a plain backward: the same three products, straight on the arrays
+            return _grads_on_arrays(grad, x, w, need, ctx.b_shape)
         # create_graph=True: written with ops, so that the gradient is itself differentiable
         g2 = grad.reshape(-1, grad.shape[-1]) if grad.ndim != 2 else grad
         gx = grad @ w if need[0] else None
@@ -34,18 +41,26 @@ class LinearOp(Op):
         if need[1]:
             x2 = x.reshape(-1, x.shape[-1]) if x.ndim != 2 else x
             gw = g2.mT @ x2
-        gb = g2.sum(0) if need[2] else None
+        gb = None
+        if need[2]:
+            gb = g2.sum(0)
+            if gb.shape != ctx.b_shape:             # a bias of one number, broadcast: its gradient is the total
+                gb = gb.sum().reshape(ctx.b_shape)
         return gx, gw, gb
 
 
-def _grads_on_arrays(grad, x, w, need):
+def _grads_on_arrays(grad, x, w, need, b_shape):
     """LinearOp.backward when no graph is recorded for it (create_graph=False): the same products on raw arrays,
     without an op per product. float16/bfloat16 are converted to float32 once each and every result is
     rounded once, as the ops above would do one product at a time."""
-    low, (g, x, w) = float32_compute(grad._data, None if x is None else x._data, None if w is None else w._data)
+    low, (g, xa, wa) = float32_compute(grad._data, None if x is None else x._data, None if w is None else w._data)
     g2 = g.reshape(-1, g.shape[-1])
     xp = get_array_module(g2)
-    gx = matmul(xp, g2, w).reshape(grad.shape[:-1] + (w.shape[1],)) if need[0] else None
-    gw = matmul(xp, g2.T, x.reshape(-1, x.shape[-1])) if need[1] else None
-    gb = g2.sum(0) if need[2] else None
+    gx = matmul(xp, g2, wa).reshape(grad.shape[:-1] + (wa.shape[1],)) if need[0] else None
+    gw = matmul(xp, g2.T, xa.reshape(-1, xa.shape[-1])) if need[1] else None
+    gb = None
+    if need[2]:
+        gb = g2.sum(0)
+        if gb.shape != b_shape:                     # a bias of one number, broadcast: its gradient is the total
+            gb = gb.sum().reshape(b_shape)
     return tuple(None if a is None else wrap(a if low is None else a.astype(low)) for a in (gx, gw, gb))
