@@ -422,3 +422,43 @@ def test_detect_anomaly_names_the_op_that_made_a_nan():
         y = course.tensor([4.0], requires_grad=True)
         y.sqrt().backward()                      # no nan: nothing to report
         assert y.grad.item() == 0.25
+
+
+def test_gradients_keep_their_tensors_dtype_like_pytorch():
+    """PyTorch's validate_outputs: a starting gradient or a custom Function's gradient of another dtype is
+    converted to its tensor's dtype; a tensor hook may not change the size, dtype or device."""
+    torch = pytest.importorskip("torch")
+    for lib in (course, torch):
+        x = lib.ones(3, requires_grad=True)
+        (g,) = lib.autograd.grad(x * 2, x, lib.ones(3, dtype=lib.float16))
+        assert str(g.dtype).endswith("float32")
+
+    class Half(course.autograd.Function):
+        @staticmethod
+        def forward(ctx, a):
+            return a * 1
+
+        @staticmethod
+        def backward(ctx, g):
+            return g.half()
+
+    x = course.ones(3, requires_grad=True)
+    seen = []
+    y = Half.apply(x)
+    x.register_hook(lambda g: seen.append(g.dtype))
+    (y * 3).sum().backward()
+    assert seen == [course.float32] and x.grad.dtype is course.float32
+
+    def messages(lib, hook):
+        x = lib.ones(3, requires_grad=True)
+        y = x * 2
+        y.register_hook(hook)
+        with pytest.raises(RuntimeError) as err:
+            y.sum().backward()
+        return str(err.value)
+
+    def to_double(g):
+        return g.double()
+
+    for hook in (to_double, lambda g: g[:2]):
+        assert messages(course, hook) == messages(torch, hook)

@@ -43,6 +43,8 @@ def _make_grads(outputs, grad_outputs):
         elif g.shape != out.shape:
             raise RuntimeError(f"Mismatch in shape: grad_output[{i}] has a shape of {g.shape} and "
                                f"output[{i}] has a shape of {out.shape}.")
+        elif g._data.dtype != out._data.dtype:        # as PyTorch: the gradient is taken in the output's dtype
+            g = g.to(out.dtype)
         grads.append(g)
     return grads
 
@@ -99,9 +101,16 @@ def _add(a, b):
 
 
 def _run_hooks(hooks, grad):
+    """Each tensor hook sees the gradient and may return a replacement of the same size, dtype and device."""
     for hook in hooks:
         new = hook(grad)
         if new is not None:
+            name = getattr(hook, "__name__", type(hook).__name__)
+            if tuple(new.shape) != tuple(grad.shape):
+                raise RuntimeError(f"hook '{name}' has changed the size of value")
+            if new.type() != grad.type():
+                raise RuntimeError(f"hook '{name}' has changed the type of value (was {grad.type()} got "
+                                   f"{new.type()})")
             grad = new
     return grad
 
@@ -227,21 +236,28 @@ def _tensor_grads(node, in_grads):
         in_grads = (in_grads,)
     needs = node.needs_input_grad
     if node.strict:
-        _check_custom_grads(node, in_grads)
+        in_grads = _check_custom_grads(node, in_grads)
     n = len(in_grads)
     return [in_grads[p] if p < n and needs[p] else None for p in node.tensor_positions]
 
 
 def _check_custom_grads(node, in_grads):
-    """A custom Function's backward must return one gradient per forward input, each of its input's shape."""
+    """A custom Function's backward must return one gradient per forward input, each of its input's shape; a
+    gradient of another dtype is converted to its input's dtype (as PyTorch does)."""
     if len(in_grads) != len(node.needs_input_grad):
         raise RuntimeError(f"function {node.name()} returned an incorrect number of gradients "
                            f"(expected {len(node.needs_input_grad)}, got {len(in_grads)})")
-    for k, (p, shape) in enumerate(zip(node.tensor_positions, node.input_shapes)):
+    in_grads = list(in_grads)
+    for p, shape, dtype in zip(node.tensor_positions, node.input_shapes, node.input_dtypes):
         g = in_grads[p]
-        if g is not None and node.needs_input_grad[p] and tuple(g.shape) != shape:
+        if g is None or not node.needs_input_grad[p] or not isinstance(g, function.Tensor):
+            continue
+        if tuple(g.shape) != shape:
             raise RuntimeError(f"Function {node.name()} returned an invalid gradient at index {p} - got "
                                f"{list(g.shape)} but expected shape compatible with {list(shape)}")
+        if g.dtype is not dtype:
+            in_grads[p] = g.to(dtype)
+    return in_grads
 
 
 def _materialize(node, grads):

@@ -220,6 +220,7 @@ class Function:
             _record(ctx, args, args, results, results)
             ctx.strict = True
             ctx.input_shapes = [tuple(a.shape) for a in args if isinstance(a, Tensor)]
+            ctx.input_dtypes = [a.dtype for a in args if isinstance(a, Tensor)]
             ctx.output_meta = [(tuple(o.shape), o.dtype, o.device) for o in results]
             for i, o in enumerate(results):
                 o.requires_grad, o.grad_fn, o._output_nr = True, ctx, i
