@@ -209,6 +209,34 @@ def test_max_pool_ties_and_nans_like_torch(k, s, p, d):
     close(xc.grad, xt.grad)
 
 
+@pytest.mark.parametrize("seed", range(6))
+def test_max_pool_windows_of_minus_inf_next_to_padding_pick_a_real_element(seed):
+    """Padding counts as -inf, so a window whose real values are all -inf ties with its padding: PyTorch then
+    points at the window's first real element (index and gradient), never into the padding."""
+    rng = np.random.default_rng(seed)
+    checked = 0
+    while checked < 25:
+        H, W = (int(v) for v in rng.integers(3, 9, size=2))
+        k, d, s = ((int(a), int(b)) for a, b in (rng.integers(2, 4, 2), rng.integers(1, 3, 2), rng.integers(1, 4, 2)))
+        p = tuple(int(rng.integers(0, v // 2 + 1)) for v in k)
+        ceil = bool(rng.integers(0, 2))
+        x = rng.standard_normal((1, 2, H, W))
+        x[rng.random(x.shape) < 0.6] = -np.inf
+        xt = torch.tensor(x, requires_grad=True)
+        try:
+            yt, it = torch.nn.functional.max_pool2d(xt, k, s, p, d, ceil_mode=ceil, return_indices=True)
+        except RuntimeError:                    # a geometry torch refuses (the tests above check the errors)
+            continue
+        xc = course.tensor(x, requires_grad=True)
+        yc, ic = course.nn.functional.max_pool2d(xc, k, s, p, d, ceil_mode=ceil, return_indices=True)
+        np.testing.assert_array_equal(ic.numpy(), it.numpy())
+        np.testing.assert_array_equal(yc.detach().numpy(), yt.detach().numpy())
+        yt.backward(torch.ones_like(yt))
+        yc.backward(course.ones(*yt.shape, dtype=course.float64))
+        np.testing.assert_array_equal(xc.grad.numpy(), xt.grad.numpy())
+        checked += 1
+
+
 def test_max_pool_over_a_long_window():
     """Window offsets above 127 (max over time of a long sequence) need a wider index than int8."""
     x = np.random.default_rng(4).standard_normal((2, 3, 300))

@@ -59,7 +59,7 @@ def max_pool2d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode
     if return_indices:
         xp = get_array_module(x._data)
         xpad = x._data if not any(pads) else _pad(xp, x._data, pads, value=-xp.inf)
-        _, won = separable_max(xpad, k, out_hw, s, d, with_index=True)
+        _, won = separable_max(xpad, k, out_hw, s, d, with_index=True, padding=pads)
         idx = wrap(flat_indices(won, x.shape, k, s, pads, d))
         return (y.squeeze(0), idx.squeeze(0)) if unbatched else (y, idx)
     return y.squeeze(0) if unbatched else y

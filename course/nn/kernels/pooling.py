@@ -60,11 +60,19 @@ def running_max(slices, m, won=None, nan_aware=False):
         m[...] = best
 
 
-def separable_max(xpad, kernel, out_hw, stride, dilation, with_index):
+def first_real(n_out, s, d, pad):
+    """For each of n_out windows along one axis: the first offset whose position is not padding."""
+    start = [o * s for o in range(n_out)]
+    return [max(0, -(-(pad - w0) // d)) for w0 in start]        # ceil((pad - w0) / d), at least 0
+
+
+def separable_max(xpad, kernel, out_hw, stride, dilation, with_index, padding=(0, 0, 0, 0)):
     """y = max over each window = max over its rows of (max over its columns); and the winners.
 
     Returns y (N, C, oh, ow) and, with_index, (col, row): col (N, C, H, ow) is the winning column of each
-    window in every input row, row (N, C, oh, ow) the winning row of each window."""
+    window in every input row, row (N, C, oh, ow) the winning row of each window. padding (top, bottom,
+    left, right) says which rows and columns of xpad are padding: a window whose real values are all -inf
+    ties with its -inf padding, and then (as in PyTorch) its first real element wins, not the padding."""
     xp = get_array_module(xpad)
     (kh, kw), (oh, ow), (sh, sw), (dh, dw) = kernel, out_hw, stride, dilation
     N, C, H = xpad.shape[:3]
@@ -86,8 +94,19 @@ def separable_max(xpad, kernel, out_hw, stride, dilation, with_index):
         columns_then_rows(nan_aware=False)
         if with_index and xp.isnan(m2).any():       # a window holds a NaN: again, so that its last NaN wins
             columns_then_rows(nan_aware=True)
+        if with_index and (padding[0] or padding[2]):
+            real_wins_minus_inf_ties(xp, m1, m2, c, r)
         if not same:
             y[lo:hi] = m2                            # exact: every value came from a float16/bfloat16 input
+    def real_wins_minus_inf_ties(xp, m1, m2, c, r):
+        """Where the maximum is -inf the winner may be padding (the first -inf): use the first real one."""
+        for m, won, first in ((m1, c, first_real(ow, sw, dw, padding[2])),
+                              (m2, r, first_real(oh, sh, dh, padding[0]))):
+            tie = m == -xp.inf
+            if tie.any():
+                first = xp.asarray(first, dtype=won.dtype)
+                won[tie] = xp.broadcast_to(first if won is c else first[:, None], won.shape)[tie]
+
     over_batch(part, N, xpad)
     return y, (col, row)
 
@@ -118,7 +137,8 @@ class MaxPool2dOp(Op):
     def forward(ctx, x, kernel, stride, padding, dilation, out_hw):
         xp = get_array_module(x)
         xpad = _pad(xp, x, padding, value=-xp.inf)
-        y, won = separable_max(xpad, kernel, out_hw, stride, dilation, with_index=ctx.needs_input_grad[0])
+        y, won = separable_max(xpad, kernel, out_hw, stride, dilation, with_index=ctx.needs_input_grad[0],
+                               padding=padding)
         ctx.won, ctx.args = won, (tuple(x.shape), kernel, stride, padding, dilation)
         return y
 
