@@ -4,8 +4,6 @@ from ..._device import get_array_module
 from ..._threads import matmul
 from ...autograd.grad_mode import is_grad_enabled
 from ...ops._util import wrap
-from ...ops.copy import cast
-from ..._dtype import from_numpy_dtype
 from ...ops.autocast_hook import float32_compute
 
 
@@ -15,7 +13,6 @@ class LinearOp(Op):
     def forward(ctx, x, w, b):
         need = ctx.needs_input_grad
         ctx.save_for_backward(x if need[1] else None, w if need[0] else None)
-        ctx.dtype = x.dtype                          # the output's dtype: backward's gradient is taken in it
         ctx.b_shape = None if b is None else b.shape  # (out,), or (1,) / () broadcast over the outputs
         low, (x, w, b) = float32_compute(x, w, b)     # float16/bfloat16: computed in float32, rounded once
         x2 = x.reshape(-1, x.shape[-1]) if x.ndim != 2 else x
@@ -29,8 +26,6 @@ class LinearOp(Op):
     def backward(ctx, grad):
         x, w = ctx.saved_tensors
         need = ctx.needs_input_grad
-        if grad._data.dtype != ctx.dtype:          # e.g. y.backward(float16 gradient): as PyTorch, in y's dtype
-            grad = cast(grad, from_numpy_dtype(ctx.dtype))
         # The engine records backward's ops only for create_graph=True (it sets grad mode to create_graph)
         if not is_grad_enabled():           # a plain backward: the same three products, straight on the arrays
             return _grads_on_arrays(grad, x, w, need, ctx.b_shape)
@@ -41,11 +36,7 @@ class LinearOp(Op):
         if need[1]:
             x2 = x.reshape(-1, x.shape[-1]) if x.ndim != 2 else x
             gw = g2.mT @ x2
-        gb = None
-        if need[2]:
-            gb = g2.sum(0)
-            if gb.shape != ctx.b_shape:             # a bias of one number, broadcast: its gradient is the total
-                gb = gb.sum().reshape(ctx.b_shape)
+        gb = _bias_grad(g2, ctx.b_shape) if need[2] else None
         return gx, gw, gb
 
 
@@ -58,9 +49,12 @@ def _grads_on_arrays(grad, x, w, need, b_shape):
     xp = get_array_module(g2)
     gx = matmul(xp, g2, wa).reshape(grad.shape[:-1] + (wa.shape[1],)) if need[0] else None
     gw = matmul(xp, g2.T, xa.reshape(-1, xa.shape[-1])) if need[1] else None
-    gb = None
-    if need[2]:
-        gb = g2.sum(0)
-        if gb.shape != b_shape:                     # a bias of one number, broadcast: its gradient is the total
-            gb = gb.sum().reshape(b_shape)
+    gb = _bias_grad(g2, b_shape) if need[2] else None
     return tuple(None if a is None else wrap(a if low is None else a.astype(low)) for a in (gx, gw, gb))
+
+
+def _bias_grad(g2, b_shape):
+    """db: g summed over the batch (a tensor or an array); a bias of one number, broadcast over the outputs,
+    gets the total."""
+    gb = g2.sum(0)
+    return gb if gb.shape == b_shape else gb.sum().reshape(b_shape)
