@@ -18,6 +18,13 @@ that underflows in float16 (course.amp.demo_underflow).
     python benchmarks/bench_amp.py --workload mlp --limit 200  # quick
     python benchmarks/bench_amp.py --workload mlp --rounds 3   # each mode's best of 3, taken in turns
     python benchmarks/bench_amp.py --modes fp32 amp-bf16
+
+Measured on the 2-core development machine (2026-11-24, ``--rounds 2``, one epoch, time vs fp32):
+mlp  bf16 1.52x, bf16 + GradScaler 1.62x, fp16 3.46x  (fp32 1.37 s; accuracy -0.43 / -0.43 / -0.47 points)
+cnn  bf16 1.12x, bf16 + GradScaler 1.21x, fp16 2.23x  (fp32 23.0 s; accuracy +0.26 / +0.26 / -0.14 points)
+Activations: 0.73x (mlp) and 0.57x (cnn) of fp32. The small MLP's steps are mostly conversions (its 784x256
+weight is rounded to bfloat16 twice per step: the autocast copy and its gradient), which numpy does at about
+0.5 ns per element; float16 conversions are software in numpy's x86 wheels, about 5x slower.
 """
 import argparse
 import json
