@@ -95,20 +95,26 @@ def separable_max(xpad, kernel, out_hw, stride, dilation, with_index, padding=(0
         if with_index and xp.isnan(m2).any():       # a window holds a NaN: again, so that its last NaN wins
             columns_then_rows(nan_aware=True)
         if with_index and (padding[0] or padding[2]):
-            real_wins_minus_inf_ties(xp, m1, m2, c, r)
+            real_wins_minus_inf_ties(m1, m2, c, r, out_hw, stride, dilation, padding)
         if not same:
             y[lo:hi] = m2                            # exact: every value came from a float16/bfloat16 input
-    def real_wins_minus_inf_ties(xp, m1, m2, c, r):
-        """Where the maximum is -inf the winner may be padding (the first -inf): use the first real one."""
-        for m, won, first in ((m1, c, first_real(ow, sw, dw, padding[2])),
-                              (m2, r, first_real(oh, sh, dh, padding[0]))):
-            tie = m == -xp.inf
-            if tie.any():
-                first = xp.asarray(first, dtype=won.dtype)
-                won[tie] = xp.broadcast_to(first if won is c else first[:, None], won.shape)[tie]
-
     over_batch(part, N, xpad)
     return y, (col, row)
+
+
+def real_wins_minus_inf_ties(m1, m2, col, row, out_hw, stride, dilation, padding):
+    """Where a maximum is -inf, the padding (-inf too, and first in the window) may have won the tie. PyTorch's
+    kernel starts each window at its first real element, so that one wins instead."""
+    xp = get_array_module(m1)
+    (oh, ow), (sh, sw), (dh, dw) = out_hw, stride, dilation
+    tie = m1 == -xp.inf                              # a row of a window that is all -inf: its first real column
+    if tie.any():
+        first = xp.asarray(first_real(ow, sw, dw, padding[2]), dtype=col.dtype)            # one per window column
+        col[tie] = xp.broadcast_to(first, col.shape)[tie]
+    tie = m2 == -xp.inf                              # a window that is all -inf: its first real row
+    if tie.any():
+        first = xp.asarray(first_real(oh, sh, dh, padding[0]), dtype=row.dtype)[:, None]   # one per window row
+        row[tie] = xp.broadcast_to(first, row.shape)[tie]
 
 
 def scatter_to_windows(grad, won, part_of, k, n_out, s, d, full_len, out=None):
