@@ -103,18 +103,18 @@ def separable_max(xpad, kernel, out_hw, stride, dilation, with_index, padding=(0
 
 
 def real_wins_minus_inf_ties(m1, m2, col, row, out_hw, stride, dilation, padding):
-    """Where a maximum is -inf, the padding (-inf too, and first in the window) may have won the tie. PyTorch's
-    kernel starts each window at its first real element, so that one wins instead."""
+    """Where a window's maximum is -inf, the padding (-inf too, and first in the window) may have won the tie.
+    PyTorch's kernel starts each window at its first real element, so that one wins instead."""
     xp = get_array_module(m1)
     (oh, ow), (sh, sw), (dh, dw) = out_hw, stride, dilation
-    tie = m1 == -xp.inf                              # a row of a window that is all -inf: its first real column
-    if tie.any():
-        first = xp.asarray(first_real(ow, sw, dw, padding[2]), dtype=col.dtype)            # one per window column
-        col[tie] = xp.broadcast_to(first, col.shape)[tie]
-    tie = m2 == -xp.inf                              # a window that is all -inf: its first real row
-    if tie.any():
-        first = xp.asarray(first_real(oh, sh, dh, padding[0]), dtype=row.dtype)[:, None]   # one per window row
-        row[tie] = xp.broadcast_to(first, row.shape)[tie]
+    tie = m2 == -xp.inf                              # a window that is all -inf: its first real row...
+    if not tie.any():                                # (otherwise the winners are real values, above -inf)
+        return
+    first = xp.asarray(first_real(oh, sh, dh, padding[0]), dtype=row.dtype)[:, None]       # one per window row
+    row[tie] = xp.broadcast_to(first, row.shape)[tie]
+    tie = m1 == -xp.inf                              # ...and in that row (all -inf too), its first real column
+    first = xp.asarray(first_real(ow, sw, dw, padding[2]), dtype=col.dtype)                # one per window column
+    col[tie] = xp.broadcast_to(first, col.shape)[tie]
 
 
 def scatter_to_windows(grad, won, part_of, k, n_out, s, d, full_len, out=None):
