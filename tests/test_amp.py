@@ -235,24 +235,28 @@ def test_demo_underflow(capsys):
 @pytest.mark.parametrize("dtype", ["float64", "float32", "bfloat16", "float16"])
 @pytest.mark.parametrize("x_shape", [(6, 5), (2, 3, 5), (5,)])
 @pytest.mark.parametrize("with_bias", [True, False])
-def test_linear_backward_on_arrays_matches_the_op_by_op_backward(dtype, x_shape, with_bias):
+def test_linear_backward_on_arrays_matches_the_op_by_op_backward(dtype, x_shape, with_bias, device):
     """LinearOp's plain backward works on raw arrays (one conversion of each float16/bfloat16 operand); with
-    create_graph=True it is written with ops instead. Both must give the same gradients, in the same dtypes."""
+    create_graph=True it is written with ops instead. Both must give the same gradients, in the same dtypes,
+    on the CPU and on the simulated CUDA device."""
     dt = getattr(course, dtype)
     x0, w0, b0 = arr(*x_shape), arr(4, 5, seed=1), arr(4, seed=2)
     g0 = arr(*(x_shape[:-1] + (4,)), seed=3)
     grads = []
     for create_graph in (False, True):
-        x, w = (course.tensor(a, dtype=dt, requires_grad=True) for a in (x0, w0))
-        b = course.tensor(b0, dtype=dt, requires_grad=True) if with_bias else None
+        x, w = (course.tensor(a, dtype=dt, device=device, requires_grad=True) for a in (x0, w0))
+        b = course.tensor(b0, dtype=dt, device=device, requires_grad=True) if with_bias else None
         y = F.linear(x, w, b)
         wanted = [x, w] + ([b] if with_bias else [])
-        grads.append(course.autograd.grad(y, wanted, course.tensor(g0, dtype=dt), create_graph=create_graph))
+        g = course.tensor(g0, dtype=dt, device=device)
+        grads.append(course.autograd.grad(y, wanted, g, create_graph=create_graph))
     for fast, graph in zip(*grads):
         assert fast.dtype is dt and graph.dtype is dt and fast.shape == graph.shape
+        assert fast.device == graph.device and fast.device.type == course.device(device).type
         # same rounding points; a batched (3-D) product may add in another order than the 2-D one
         tol = 0 if len(x_shape) < 3 else {"float64": 1e-12, "float32": 1e-6}.get(dtype, 1e-2)
-        np.testing.assert_allclose(fast.double().numpy(), graph.detach().double().numpy(), rtol=tol, atol=tol)
+        np.testing.assert_allclose(fast.cpu().double().numpy(), graph.detach().cpu().double().numpy(), rtol=tol,
+                                   atol=tol)
 
 
 def test_linear_backward_overflows_to_inf_quietly_in_float16():
