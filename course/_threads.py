@@ -123,20 +123,3 @@ def matmul(xp, a, b):
         np.matmul(a[lo:hi], b, out=out[lo:hi])
     over_batch(part, a.shape[0], a, work=BIG_PRODUCT)
     return out
-
-
-def astype(a, dtype):
-    """a converted to dtype, the rows shared among the threads when that pays (numpy's float16 conversions are
-    slow, about 2 ns per element, so they count four times)."""
-    if a.size < MIN_ELEMENTS // 4:                  # small: not worth a thread whatever the dtypes
-        return a.astype(dtype)
-    dtype = np.dtype(dtype)
-    slow = np.dtype(np.float16) in (a.dtype, dtype)
-    if type(a) is not np.ndarray or a.ndim == 0 or a.size * (4 if slow else 1) < MIN_ELEMENTS or a.dtype == dtype:
-        return a.astype(dtype)
-    out = np.empty(a.shape, dtype=dtype)
-
-    def part(lo, hi):
-        out[lo:hi] = a[lo:hi]
-    over_batch(part, a.shape[0], a, work=MIN_ELEMENTS)
-    return out

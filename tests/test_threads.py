@@ -10,7 +10,7 @@ import pytest
 
 import course
 import course.nn.functional as F
-from course import _threads
+from course import _convert, _threads
 
 
 @pytest.fixture
@@ -124,7 +124,7 @@ def test_numpy_warning_settings_reach_the_worker_threads(two_threads):
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         with np.errstate(over="ignore"):
-            out = _threads.astype(big, np.float16)
+            out = _convert.astype(big, np.float16)
     assert np.isinf(out).all()
     with pytest.raises(FloatingPointError):
         with np.errstate(over="raise"):

@@ -9,7 +9,8 @@ where a float16 matmul would).
 """
 import numpy as np
 
-from .._threads import astype, matmul
+from .._convert import astype
+from .._threads import matmul
 
 
 class _State:
@@ -36,7 +37,7 @@ def lowp_matmul(xp, a, b):
 
 def as_float32(a):
     """float16/bfloat16 data as float32 (anything else unchanged): how kernels compute on low-precision data."""
-    return a.astype(np.float32) if a.dtype in LOW_DTYPES else a
+    return astype(a, np.float32) if a.dtype in LOW_DTYPES else a
 
 
 def float32_compute(*arrays):

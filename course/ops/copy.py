@@ -2,7 +2,7 @@
 from ..autograd.function import Op
 from ._util import wrap, quiet
 from .._device import get_array_module, to_device, device_of
-from .._threads import astype
+from .._convert import astype
 
 __all__ = ["clone", "cast", "to_device_op"]
 

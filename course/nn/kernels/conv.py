@@ -21,6 +21,7 @@ share of the sum, added up at the end), the way data-parallel training splits a 
 """
 from ...autograd.function import Op
 from ..._device import get_array_module
+from ..._convert import astype
 from ..._threads import over_batch
 from ...ops.autocast_hook import float32_compute, as_float32, LOW_DTYPES   # float16/bfloat16: float32 sums
 
@@ -155,11 +156,11 @@ class Conv2dOp(Op):
             out = products(as_float32(x[lo:hi]), wg, w.shape, stride, padding, dilation, groups,
                            cols=None if cols is None else (cols[lo:hi] if thin else cols[:, :, :, lo:hi]))
             if b4 is None:
-                y[lo:hi] = out
+                astype(out, y.dtype, out=y[lo:hi])
             elif low is None:
                 xp.add(out, b4, out=y[lo:hi])                                 # the copy and the bias in one pass
             else:
-                y[lo:hi] = out + b4                                           # rounded to float16 once, here
+                astype(out + b4, low, out=y[lo:hi])                           # rounded to float16 once, here
         over_batch(part, N, y, work=y.size + x.size * kh * kw)        # the output and the columns
         ctx.args = (stride, padding, dilation, groups)
         if cols is not None:
@@ -191,7 +192,7 @@ class Conv2dBiasGrad(Op):
         xp = get_array_module(grad)
         acc = xp.float32 if grad.dtype in LOW_DTYPES else grad.dtype
         sums = over_batch(lambda lo, hi: grad[lo:hi].sum((0, 2, 3), dtype=acc), grad.shape[0], grad)
-        return sum(sums[1:], sums[0]).astype(grad.dtype)
+        return astype(sum(sums[1:], sums[0]), grad.dtype)
 
     @staticmethod
     def backward(ctx, gg):
@@ -205,7 +206,7 @@ class Conv2dInputGrad(Op):
         xp = get_array_module(grad)
         ctx.save_for_backward(grad, w)
         low = grad.dtype if grad.dtype in LOW_DTYPES else None    # computed in float32, returned in grad's dtype
-        w = w.astype("float32" if low else grad.dtype)
+        w = astype(w, "float32" if low else grad.dtype)
         O = w.shape[0]
         wt = w.reshape(groups, O // groups, -1).transpose(0, 2, 1)
         gx = xp.empty(x_shape, dtype=grad.dtype)
@@ -216,7 +217,7 @@ class Conv2dInputGrad(Op):
             dx = col2im(gcols.reshape(-1, gcols.shape[-1]), n_shape, w.shape, stride, padding, dilation,
                         out=gx[lo:hi] if low is None else None)
             if low is not None:
-                gx[lo:hi] = dx                        # float32 sums, rounded once to float16/bfloat16
+                astype(dx, low, out=gx[lo:hi])        # float32 sums, rounded once to float16/bfloat16
         over_batch(part, x_shape[0], gx, work=grad.size + gx.size * w.shape[2] * w.shape[3])
         ctx.args = (stride, padding, dilation, groups)
         return gx
@@ -256,7 +257,7 @@ class Conv2dWeightGrad(Op):
         parts = over_batch(part, x.shape[0], grad, work=grad.size + x.size * w_shape[2] * w_shape[3])
         gw = sum(parts[1:], parts[0]).reshape(w_shape)
         ctx.args = (stride, padding, dilation, groups)
-        return gw.astype(grad.dtype)                  # float32 sums, in grad's dtype
+        return astype(gw, grad.dtype)                 # float32 sums, in grad's dtype
 
     @staticmethod
     def backward(ctx, ggw):

@@ -1,6 +1,7 @@
 """Linear layer as one op: y = x W^T + b."""
 from ...autograd.function import Op
 from ..._device import get_array_module
+from ..._convert import astype
 from ..._threads import matmul
 from ...autograd.grad_mode import is_grad_enabled
 from ...ops._util import wrap
@@ -20,7 +21,7 @@ class LinearOp(Op):
         if b is not None:
             y += b
         y = y.reshape(x.shape[:-1] + (w.shape[0],)) if x.ndim != 2 else y
-        return y if low is None else y.astype(low)
+        return y if low is None else astype(y, low)
 
     @staticmethod
     def backward(ctx, grad):
@@ -50,7 +51,7 @@ def _grads_on_arrays(grad, x, w, need, b_shape):
     gx = matmul(xp, g2, wa).reshape(grad.shape[:-1] + (wa.shape[1],)) if need[0] else None
     gw = matmul(xp, g2.T, xa.reshape(-1, xa.shape[-1])) if need[1] else None
     gb = _bias_grad(g2, b_shape) if need[2] else None
-    return tuple(None if a is None else wrap(a if low is None else a.astype(low)) for a in (gx, gw, gb))
+    return tuple(None if a is None else wrap(a if low is None else astype(a, low)) for a in (gx, gw, gb))
 
 
 def _bias_grad(g2, b_shape):

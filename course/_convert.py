@@ -1,0 +1,159 @@
+"""Converting arrays between float32 and the 16-bit floats: ``astype(a, dtype, out=None)``.
+
+Mixed precision converts a lot: every weight to 16 bits before a matrix product, every activation back to
+float32 for the next one, every gradient back to the float32 of its weight. numpy's x86 wheels convert
+float16 one element at a time in software (about 1.3 ns per element up, 2.4 ns down), and ml_dtypes converts
+float32 to bfloat16 at about 0.5 ns. The loops below do the same conversions on the bit patterns, with integer
+operations only, so that a compiler can run them on many elements at once. When numba is installed they are
+compiled (on first use, then cached on disk by numba) and run at 0.2 to 0.7 ns per element; without numba,
+numpy and ml_dtypes convert. Both give the same bits (tests/test_convert.py checks it on millions of
+patterns). Set COURSE_NUMBA=0 to use numpy's conversions even where numba is installed.
+
+The bits of  float32:  sign (1) | exponent (8, bias 127) | mantissa (23)
+             bfloat16: sign (1) | exponent (8, bias 127) | mantissa (7)      the upper half of a float32
+             float16:  sign (1) | exponent (5, bias 15)  | mantissa (10)
+
+Rounding to fewer mantissa bits is "to nearest, ties to even": add just under half a unit of the last kept
+bit (one more if that bit is odd) and cut. A carry out of the mantissa runs into the exponent, which is
+right: the number was rounded up to the next power of two, or to inf.
+"""
+import os
+import warnings
+
+import ml_dtypes
+import numpy as np
+
+from . import _threads
+
+
+# -- the loops: src and dst are 1-D arrays of unsigned integers holding the bit patterns -----------------------
+def float32_to_bfloat16(src, dst):
+    """bfloat16 = the upper 16 bits of the float32, rounded to nearest even; a NaN becomes the quiet NaN
+    0x7FC0 with its sign (as in ml_dtypes)."""
+    for i in range(src.size):
+        u = int(src[i])
+        rounded = (u + 0x7FFF + ((u >> 16) & 1)) >> 16
+        nan = (u & 0x7FFFFFFF) > 0x7F800000
+        dst[i] = (((u >> 16) & 0x8000) | 0x7FC0) if nan else rounded
+
+
+def float32_to_float16(src, values, dst):
+    """float16 of a float32 (values: src seen as float32), rounded to nearest even, as in numpy: 65520 and more
+    become inf, a NaN keeps its sign and the top 10 bits of its payload (at least one of them set, so that it
+    stays a NaN)."""
+    for i in range(src.size):
+        u = int(src[i])
+        a = u & 0x7FFFFFFF                                          # |x|
+        # |x| >= 2**-14, a normal float16: exponent 127 -> 15 (subtract 112 << 23), mantissa 23 -> 10 bits
+        normal = (a - 0x38000000 + 0xFFF + ((a >> 13) & 1)) >> 13
+        # |x| < 2**-14, a subnormal float16 (or 0): a whole number of 2**-24, rounded to nearest even
+        sub = int(np.rint(abs(values[i]) * np.float32(2.0 ** 24))) if a < 0x38800000 else 0
+        r = normal if a >= 0x38800000 else sub
+        r = 0x7C00 if a >= 0x477FF000 else r                        # rounds to 65536 or more: inf
+        r = (0x7C00 | max((a >> 13) & 0x3FF, 1)) if a > 0x7F800000 else r     # NaN
+        dst[i] = ((u >> 16) & 0x8000) | r
+
+
+def float16_to_float32(src, dst, table):
+    """float16 has only 65536 values: table[h] is the float32 bit pattern of float16 pattern h (every one of
+    them converted once by numpy, so the result is numpy's to the bit)."""
+    for i in range(src.size):
+        dst[i] = table[src[i]]
+
+
+# -- choosing a loop --------------------------------------------------------------------------------------------
+_F32, _F16, _BF16 = np.dtype(np.float32), np.dtype(np.float16), np.dtype(ml_dtypes.bfloat16)
+_U32, _U16 = np.dtype(np.uint32), np.dtype(np.uint16)
+_LOOPS = {(_F32, _BF16): float32_to_bfloat16, (_F32, _F16): float32_to_float16, (_F16, _F32): float16_to_float32}
+# fewer elements than this: numpy's or ml_dtypes' conversion, which starts faster (numpy's float16 conversion is
+# slow at any size: about 70 ns for each subnormal, common in float16 gradients without a GradScaler)
+_SMALL = {_BF16: 4096, _F16: 16, _F32: 16}
+_SPLIT = 1 << 21       # more elements: shared among course's threads (a loop takes ~0.3 ms on 2M elements)
+
+
+class _Compiled:
+    loops = None       # {(from dtype, to dtype): function(src, dst)}; {} without numba or with COURSE_NUMBA=0
+
+
+def _compiled_loops():
+    """The loops above compiled by numba (all three at the first conversion), or {} when that is not possible."""
+    if _Compiled.loops is None:
+        _Compiled.loops = {}
+        if os.environ.get("COURSE_NUMBA", "1") != "0":
+            _Compiled.loops = _compile()
+    return _Compiled.loops
+
+
+def _compile():
+    try:
+        import numba
+    except ImportError:
+        return {}
+    table = np.arange(1 << 16, dtype=np.uint16).view(np.float16).astype(np.float32).view(np.uint32)
+    loops = {}
+    try:
+        for key, loop in _LOOPS.items():
+            try:
+                compiled = numba.njit(nogil=True, cache=True)(loop)
+            except RuntimeError:                     # nowhere to write numba's cache: compile in each process
+                compiled = numba.njit(nogil=True)(loop)
+            if loop is float16_to_float32:
+                compiled = _with_table(compiled, table)
+            elif loop is float32_to_float16:
+                compiled = _with_values(compiled)
+            compiled(np.zeros(1, _U32 if key[0].itemsize == 4 else _U16),
+                     np.zeros(1, _U32 if key[1].itemsize == 4 else _U16))      # compile (or load) now
+            loops[key] = compiled
+    except Exception as e:                           # numba present but unable to compile here
+        warnings.warn(f"course: numba could not compile the float16/bfloat16 conversion loops ({e}); "
+                      f"numpy's slower conversions are used instead", RuntimeWarning, stacklevel=4)
+        return {}
+    return loops
+
+
+def _with_table(compiled, table):
+    return lambda src, dst: compiled(src, dst, table)
+
+
+def _with_values(compiled):
+    return lambda src, dst: compiled(src, src.view(_F32), dst)
+
+
+def astype(a, dtype, out=None):
+    """a converted to dtype, as ``a.astype(dtype)`` (a new array), or written into ``out`` (an array of that
+    dtype and a's shape). float32 -> float16/bfloat16 and float16 -> float32 of numpy arrays run the loops above
+    when numba is installed, big arrays split among course's threads; everything else (and CuPy arrays, which
+    convert on the GPU) is numpy's (or ml_dtypes') conversion."""
+    dtype = np.dtype(dtype)
+    loops = _Compiled.loops if _Compiled.loops is not None else _compiled_loops()
+    loop = loops.get((a.dtype, dtype)) if type(a) is np.ndarray else None
+    if loop is None or a.size < _SMALL[dtype] or not a.flags.c_contiguous or not (out is None or out.flags.c_contiguous):
+        if out is None:
+            return _astype_split(a, dtype)
+        out[...] = a
+        return out
+    if out is None:
+        out = np.empty(a.shape, dtype)
+    src = a.reshape(-1).view(_U32 if a.dtype.itemsize == 4 else _U16)
+    dst = out.reshape(-1).view(_U32 if dtype.itemsize == 4 else _U16)
+    if src.size < _SPLIT:
+        loop(src, dst)
+    else:
+        _threads.over_batch(lambda lo, hi: loop(src[lo:hi], dst[lo:hi]), src.size, src, work=_threads.MIN_ELEMENTS)
+    return out
+
+
+def _astype_split(a, dtype):
+    """a.astype(dtype), the rows shared among the threads when that pays (numpy's float16 conversions are slow,
+    about 2 ns per element, so they count four times)."""
+    if type(a) is not np.ndarray or a.ndim == 0 or a.dtype == dtype:
+        return a.astype(dtype)
+    slow = _F16 in (a.dtype, dtype)
+    if a.size * (4 if slow else 1) < _threads.MIN_ELEMENTS:
+        return a.astype(dtype)
+    out = np.empty(a.shape, dtype=dtype)
+
+    def part(lo, hi):
+        out[lo:hi] = a[lo:hi]
+    _threads.over_batch(part, a.shape[0], a, work=_threads.MIN_ELEMENTS)
+    return out
