@@ -81,6 +81,12 @@ def run_one(workload, mode, epochs, limit):
     low = course.float16 if mode == "amp-fp16" else course.bfloat16
     scaler = course.amp.GradScaler("cpu", enabled=mode in ("amp-fp16", "amp-bf16-scaler"))
     epoch_times, act_bytes, skipped, batches = [], None, 0, 0
+    # once per process, before timing: the first float16/bfloat16 conversion loads numba's compiled loops
+    # (course/_convert.py; about 0.6 s, a few seconds the very first time, while numba compiles them)
+    start = time.perf_counter()
+    if use_amp:
+        course.ones(1 << 13).to(low).float()
+    warmup = time.perf_counter() - start
     for _ in range(epochs):
         model.train()
         start = time.perf_counter()
@@ -107,7 +113,7 @@ def run_one(workload, mode, epochs, limit):
             correct += int((out.argmax(1).numpy() == yte[i:i + 1000]).sum())
     return dict(workload=workload, mode=mode, sec_per_epoch=min(epoch_times), batches=batches,
                 test_acc=correct / len(xte), activation_bytes=act_bytes, skipped_steps=int(skipped),
-                final_scale=scaler.get_scale())
+                final_scale=scaler.get_scale(), warmup_sec=warmup)
 
 
 def main(argv=None):
@@ -150,7 +156,9 @@ def main(argv=None):
                   f"{100 * r['test_acc']:.2f}% ({100 * (r['test_acc'] - base['test_acc']):+.2f} points)  activations "
                   f"{r['activation_bytes'] / 2 ** 20:.2f} MiB/batch "
                   f"({r['activation_bytes'] / base['activation_bytes']:.2f}x)  skipped steps "
-                  f"{r['skipped_steps']}  final scale {r['final_scale']:g}", flush=True)
+                  f"{r['skipped_steps']}  final scale {r['final_scale']:g}"
+                  + (f"  (not timed: {r['warmup_sec']:.2f} s loading the conversion loops)" if r["warmup_sec"] > 0.05
+                     else ""), flush=True)
     print("\nA gradient that underflows in float16 (course.amp.demo_underflow):")
     import course
     course.amp.demo_underflow()
