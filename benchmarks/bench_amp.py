@@ -39,6 +39,8 @@ import numpy as np
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
 from bench_mnist import ROOT, THREADS, load, build   # noqa: E402  (same data and models as the fp32 benchmark)
 
+TORCH_LIMIT = {"mlp": 300, "cnn": 10}
+
 
 def activation_bytes(loss):
     """Bytes of the arrays the graph behind ``loss`` saved for backward (parameters excluded, each array once)."""
@@ -64,28 +66,29 @@ def activation_bytes(loss):
     return total
 
 
-def run_one(workload, mode, epochs, limit):
-    import course
-    from course import nn, optim
-    from course.utils import data
-
-    course.manual_seed(0)
+def run_one(workload, mode, epochs, limit, framework="course"):
+    """Train (and test) in this process with course or, the same code, with PyTorch; returns the figures."""
+    fw = __import__(framework)
+    from importlib import import_module
+    nn, optim, data = (import_module(f"{framework}.{m}") for m in ("nn", "optim", "utils.data"))
+    fw.set_num_threads(THREADS)
+    fw.manual_seed(0)
     xtr, ytr = load("train")
     xte, yte = load("test")
-    train = data.DataLoader(data.TensorDataset(course.from_numpy(xtr), course.from_numpy(ytr)), batch_size=64,
+    train = data.DataLoader(data.TensorDataset(fw.from_numpy(xtr), fw.from_numpy(ytr)), batch_size=64,
                             shuffle=True)
     model = build(nn, workload)
     opt = optim.SGD(model.parameters(), lr=0.05, momentum=0.9)
     loss_fn = nn.CrossEntropyLoss()
     use_amp = mode != "fp32"
-    low = course.float16 if mode == "amp-fp16" else course.bfloat16
-    scaler = course.amp.GradScaler("cpu", enabled=mode in ("amp-fp16", "amp-bf16-scaler"))
-    epoch_times, act_bytes, skipped, batches = [], None, 0, 0
+    low = fw.float16 if mode == "amp-fp16" else fw.bfloat16
+    scaler = fw.amp.GradScaler("cpu", enabled=mode in ("amp-fp16", "amp-bf16-scaler"))
+    epoch_times, step_times, act_bytes, skipped, batches = [], [], None, 0, 0
     # once per process, before timing: the first float16/bfloat16 conversion loads numba's compiled loops
-    # (course/_convert.py; about 0.6 s, a few seconds the very first time, while numba compiles them)
+    # (course/_convert.py; about 0.4 s, a few seconds the very first time, while numba compiles them)
     start = time.perf_counter()
     if use_amp:
-        course.ones(1 << 13).to(low).float()
+        fw.ones(1 << 13).to(low).float()
     warmup = time.perf_counter() - start
     for _ in range(epochs):
         model.train()
@@ -93,10 +96,11 @@ def run_one(workload, mode, epochs, limit):
         for i, (x, y) in enumerate(train):
             if limit and i >= limit:
                 break
+            step_start = time.perf_counter()
             opt.zero_grad()
-            with course.autocast("cpu", dtype=low, enabled=use_amp):
+            with fw.autocast("cpu", dtype=low, enabled=use_amp):
                 loss = loss_fn(model(x), y)
-            if act_bytes is None:
+            if act_bytes is None and framework == "course":
                 act_bytes = activation_bytes(loss)
             scale_before = scaler.get_scale()
             scaler.scale(loss).backward()
@@ -104,16 +108,42 @@ def run_one(workload, mode, epochs, limit):
             scaler.update()
             skipped += scaler.get_scale() < scale_before
             batches += 1
+            step_times.append(time.perf_counter() - step_start)
         epoch_times.append(time.perf_counter() - start)
     model.eval()
     correct = 0
-    with course.no_grad(), course.autocast("cpu", dtype=low, enabled=use_amp):
+    with fw.no_grad(), fw.autocast("cpu", dtype=low, enabled=use_amp):
         for i in range(0, len(xte), 1000):
-            out = model(course.from_numpy(xte[i:i + 1000]))
+            out = model(fw.from_numpy(xte[i:i + 1000]))
             correct += int((out.argmax(1).numpy() == yte[i:i + 1000]).sum())
     return dict(workload=workload, mode=mode, sec_per_epoch=min(epoch_times), batches=batches,
                 test_acc=correct / len(xte), activation_bytes=act_bytes, skipped_steps=int(skipped),
-                final_scale=scaler.get_scale(), warmup_sec=warmup)
+                final_scale=scaler.get_scale(), warmup_sec=warmup, median_step=float(np.median(step_times)))
+
+
+def fw_version():
+    import torch
+    return torch.__version__
+
+
+def run_modes(workload, modes, args, framework, limit):
+    """Each mode in its own subprocess, the modes taken in turns ``args.rounds`` times; each mode's fastest run."""
+    env = dict(os.environ, OMP_NUM_THREADS=str(THREADS), OPENBLAS_NUM_THREADS=str(THREADS),
+               MKL_NUM_THREADS=str(THREADS), PYTHONPATH=str(ROOT))
+    best = {}
+    for _ in range(args.rounds):
+        for mode in modes:
+            cmd = [sys.executable, __file__, "--one", "--workload", workload, "--modes", mode, "--epochs",
+                   str(args.epochs), "--limit", str(limit), "--framework", framework]
+            out = subprocess.run(cmd, env=env, capture_output=True, text=True)
+            if out.returncode:
+                print(out.stderr, file=sys.stderr)
+                raise SystemExit(f"{framework} {workload}/{mode} failed")
+            r = json.loads(out.stdout.strip().splitlines()[-1])
+            key = "sec_per_epoch" if framework == "course" else "median_step"     # (short PyTorch runs: per step)
+            if mode not in best or r[key] < best[mode][key]:
+                best[mode] = r
+    return best
 
 
 def main(argv=None):
@@ -126,28 +156,21 @@ def main(argv=None):
                     help="run the modes in turn this many times and keep each mode's fastest epoch (the machine's "
                          "speed drifts: alternating keeps the comparison fair)")
     ap.add_argument("--limit", type=int, default=0, help="train on only this many batches per epoch")
+    ap.add_argument("--torch", action="store_true",
+                    help="also time the same modes with PyTorch (CPU), to compare the ratios to float32")
+    ap.add_argument("--torch-limit", type=int, default=0,
+                    help="batches per PyTorch run (default: 300 for the MLP, 10 for the CNN, whose float16 "
+                         "convolutions are very slow in PyTorch on the CPU)")
     ap.add_argument("--one", action="store_true", help=argparse.SUPPRESS)   # internal: run in this process
+    ap.add_argument("--framework", default="course", choices=["course", "torch"], help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
     if args.rounds < 1:
         ap.error("--rounds must be at least 1")
     if args.one:
-        print(json.dumps(run_one(args.workload, args.modes[0], args.epochs, args.limit)))
+        print(json.dumps(run_one(args.workload, args.modes[0], args.epochs, args.limit, args.framework)))
         return
-    env = dict(os.environ, OMP_NUM_THREADS=str(THREADS), OPENBLAS_NUM_THREADS=str(THREADS),
-               MKL_NUM_THREADS=str(THREADS), PYTHONPATH=str(ROOT))
     for workload in (["mlp", "cnn"] if args.workload == "all" else [args.workload]):
-        best = {}
-        for _ in range(args.rounds):
-            for mode in args.modes:
-                cmd = [sys.executable, __file__, "--one", "--workload", workload, "--modes", mode,
-                       "--epochs", str(args.epochs), "--limit", str(args.limit)]
-                out = subprocess.run(cmd, env=env, capture_output=True, text=True)
-                if out.returncode:
-                    print(out.stderr, file=sys.stderr)
-                    raise SystemExit(f"{workload}/{mode} failed")
-                r = json.loads(out.stdout.strip().splitlines()[-1])
-                if mode not in best or r["sec_per_epoch"] < best[mode]["sec_per_epoch"]:
-                    best[mode] = r
+        best = run_modes(workload, args.modes, args, "course", args.limit)
         base = best[args.modes[0]]
         for mode in args.modes:
             r = best[mode]
@@ -159,6 +182,14 @@ def main(argv=None):
                   f"{r['skipped_steps']}  final scale {r['final_scale']:g}"
                   + (f"  (not timed: {r['warmup_sec']:.2f} s loading the conversion loops)" if r["warmup_sec"] > 0.05
                      else ""), flush=True)
+        if args.torch:
+            limit = args.torch_limit or TORCH_LIMIT[workload]
+            ref = run_modes(workload, args.modes, args, "torch", limit)
+            base = ref[args.modes[0]]
+            print(f"{workload:4s} PyTorch {fw_version()} on this machine, median step of {limit} batches: fp32 "
+                  f"{1e3 * base['median_step']:.2f} ms; " + ", ".join(
+                      f"{mode} {ref[mode]['median_step'] / base['median_step']:.2f}x" for mode in args.modes[1:]),
+                  flush=True)
     print("\nA gradient that underflows in float16 (course.amp.demo_underflow):")
     import course
     course.amp.demo_underflow()
