@@ -4,10 +4,10 @@ Mixed precision converts a lot: every weight to 16 bits before a matrix product,
 float32 for the next one, every gradient back to the float32 of its weight. numpy's x86 wheels convert
 float16 one element at a time in software (about 1.3 ns per element up, 2.4 ns down), and ml_dtypes converts
 float32 to bfloat16 at about 0.5 ns. The loops below do the same conversions on the bit patterns, with integer
-operations only, so that a compiler can run them on many elements at once. When numba is installed they are
+operations (and a multiply for float16's subnormals), so that a compiler can run them on many elements at once. When numba is installed they are
 compiled (on first use, then cached on disk by numba) and run at 0.2 to 0.7 ns per element; without numba,
-numpy and ml_dtypes convert. Both give the same bits (tests/test_convert.py checks it on millions of
-patterns). Set COURSE_NUMBA=0 to use numpy's conversions even where numba is installed.
+numpy and ml_dtypes convert (course/_jit.py). Both give the same bits (tests/test_convert.py checks it on
+millions of patterns).
 
 The bits of  float32:  sign (1) | exponent (8, bias 127) | mantissa (23)
              bfloat16: sign (1) | exponent (8, bias 127) | mantissa (7)      the upper half of a float32
@@ -17,13 +17,11 @@ Rounding to fewer mantissa bits is "to nearest, ties to even": add just under ha
 bit (one more if that bit is odd) and cut. A carry out of the mantissa runs into the exponent, which is
 right: the number was rounded up to the next power of two, or to inf.
 """
-import os
-import warnings
-
 import ml_dtypes
 import numpy as np
 
 from . import _threads
+from ._jit import jit
 
 
 # -- the loops: src and dst are 1-D arrays of unsigned integers holding the bit patterns -----------------------
@@ -64,7 +62,6 @@ def float16_to_float32(src, dst, table):
 # -- choosing a loop --------------------------------------------------------------------------------------------
 _F32, _F16, _BF16 = np.dtype(np.float32), np.dtype(np.float16), np.dtype(ml_dtypes.bfloat16)
 _U32, _U16 = np.dtype(np.uint32), np.dtype(np.uint16)
-_LOOPS = {(_F32, _BF16): float32_to_bfloat16, (_F32, _F16): float32_to_float16, (_F16, _F32): float16_to_float32}
 # fewer elements than this: numpy's or ml_dtypes' conversion, which starts faster (numpy's float16 conversion is
 # slow at any size: about 70 ns for each subnormal, common in float16 gradients without a GradScaler)
 _SMALL = {_BF16: 4096, _F16: 16, _F32: 16}
@@ -72,51 +69,23 @@ _SPLIT = 1 << 21       # more elements: shared among course's threads (a loop ta
 
 
 class _Compiled:
-    loops = None       # {(from dtype, to dtype): function(src, dst)}; {} without numba or with COURSE_NUMBA=0
+    loops = None       # {(from dtype, to dtype): function(src, dst)}; {} without numba (course/_jit.py)
 
 
 def _compiled_loops():
     """The loops above compiled by numba (all three at the first conversion), or {} when that is not possible."""
     if _Compiled.loops is None:
         _Compiled.loops = {}
-        if os.environ.get("COURSE_NUMBA", "1") != "0":
-            _Compiled.loops = _compile()
+        table = np.arange(1 << 16, dtype=np.uint16).view(np.float16).astype(np.float32).view(np.uint32)
+        u32, u16 = np.zeros(1, _U32), np.zeros(1, _U16)
+        down_bf16 = jit(float32_to_bfloat16, u32, u16)
+        down = jit(float32_to_float16, u32, u32.view(_F32), u16)
+        up = jit(float16_to_float32, u16, u32, table)
+        if down_bf16 is not None and down is not None and up is not None:
+            _Compiled.loops = {(_F32, _BF16): down_bf16,
+                               (_F32, _F16): lambda src, dst: down(src, src.view(_F32), dst),
+                               (_F16, _F32): lambda src, dst: up(src, dst, table)}
     return _Compiled.loops
-
-
-def _compile():
-    try:
-        import numba
-    except ImportError:
-        return {}
-    table = np.arange(1 << 16, dtype=np.uint16).view(np.float16).astype(np.float32).view(np.uint32)
-    loops = {}
-    try:
-        for key, loop in _LOOPS.items():
-            try:
-                compiled = numba.njit(nogil=True, cache=True)(loop)
-            except RuntimeError:                     # nowhere to write numba's cache: compile in each process
-                compiled = numba.njit(nogil=True)(loop)
-            if loop is float16_to_float32:
-                compiled = _with_table(compiled, table)
-            elif loop is float32_to_float16:
-                compiled = _with_values(compiled)
-            compiled(np.zeros(1, _U32 if key[0].itemsize == 4 else _U16),
-                     np.zeros(1, _U32 if key[1].itemsize == 4 else _U16))      # compile (or load) now
-            loops[key] = compiled
-    except Exception as e:                           # numba present but unable to compile here
-        warnings.warn(f"course: numba could not compile the float16/bfloat16 conversion loops ({e}); "
-                      f"numpy's slower conversions are used instead", RuntimeWarning, stacklevel=4)
-        return {}
-    return loops
-
-
-def _with_table(compiled, table):
-    return lambda src, dst: compiled(src, dst, table)
-
-
-def _with_values(compiled):
-    return lambda src, dst: compiled(src, src.view(_F32), dst)
 
 
 def astype(a, dtype, out=None):

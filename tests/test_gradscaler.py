@@ -326,3 +326,30 @@ def test_unscale_on_two_devices_keeps_a_flag_per_device():
         np.testing.assert_array_equal(on_gpu.detach().cpu().numpy(), [3.0, 4.0])
     finally:
         course.cuda.simulate(False)
+
+
+def test_one_pass_loop_python_loop_and_numpy_agree():
+    """check_and_scale as numba compiles it, as the plain Python students read, and numpy's two passes
+    (a non-contiguous gradient takes those) flag and scale the same way, to the bit."""
+    from course.amp import grad_scaler
+    rng = np.random.default_rng(5)
+    for trial in range(30):
+        a = (rng.standard_normal(300) * 10.0 ** rng.integers(-3, 39)).astype(np.float32)
+        if trial % 3:
+            a[rng.integers(0, 300)] = [np.inf, -np.inf, np.nan][trial % 3]
+        inv = np.array([1.0 / 2.0 ** rng.integers(-4, 20)], dtype=np.float32)
+        with np.errstate(all="ignore"):
+            want_finite, want = bool(np.isfinite(a).all()), a * inv[0]
+        py = a.copy()
+        with np.errstate(all="ignore"):                         # (plain Python: numpy warns on inf - inf)
+            assert grad_scaler.check_and_scale(py, inv) == want_finite
+        np.testing.assert_array_equal(py, want)
+        loop = grad_scaler._check_and_scale_loop()
+        if loop is not None:
+            compiled = a.copy()
+            assert loop(compiled, inv) == want_finite
+            np.testing.assert_array_equal(compiled, want)
+        strided = course.tensor(np.stack([a, a]).T)           # (300, 2): its transpose is not contiguous
+        g = strided.t()
+        assert _unscale_kernel([g], float(1 / inv[0])) == (0.0 if want_finite else 1.0)
+        np.testing.assert_array_equal(g.numpy(), np.stack([want, want]))

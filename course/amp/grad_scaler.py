@@ -24,7 +24,10 @@ import enum
 import warnings
 from collections import defaultdict
 
+import numpy as np
+
 from .. import _dtype
+from .._jit import jit
 from .._creation import full
 from .._device import get_array_module
 from ..autograd.grad_mode import no_grad
@@ -38,19 +41,51 @@ def _amp_foreach_non_finite_check_and_unscale_(grads, found_inf, inv_scale):
     """For each g in grads (all on one device): g *= inv_scale, and found_inf is set to 1 if some g held an inf or
     a NaN (it stays 1 if it already was).
 
-    PyTorch's fused op of the same name. It works on the raw arrays, one check and one multiply per gradient,
-    and found_inf and inv_scale are one-element tensors on the gradients' device, so nothing is copied to the
-    host (GradScaler.step reads found_inf once). The check looks at g before it is scaled: a finite g times a
+    PyTorch's fused op of the same name. It works on the raw arrays: one pass over each gradient that checks and
+    multiplies (check_and_scale, where numba compiles it), or else a check and a multiply. found_inf and
+    inv_scale are one-element tensors on the gradients' device, so nothing is copied to the host
+    (GradScaler.step reads found_inf once). The check looks at g before it is scaled: a finite g times a
     large inv_scale may overflow, and that is not the gradient's fault. As in PyTorch, the gradients' version
     counters do not change."""
     if not grads:
         return
     xp = get_array_module(found_inf._data)
-    finite = [xp.isfinite(g._data).all() for g in grads]       # one flag per gradient, on the device
+    inv = inv_scale._data
+    loop = _check_and_scale_loop() if type(inv) is np.ndarray else None
+    finite = []
     with quiet():                                   # overflow to inf silently, as in PyTorch
         for g in grads:
-            g._data *= inv_scale._data
-    found_inf._data[...] = xp.maximum(found_inf._data, xp.logical_not(xp.stack(finite).all()))
+            a = g._data
+            if loop is not None and type(a) is np.ndarray and a.dtype == inv.dtype and a.flags.c_contiguous:
+                finite.append(loop(a.reshape(-1), inv.reshape(1)))      # both in one pass over g
+            else:
+                finite.append(xp.isfinite(a).all())                      # one flag per gradient, on the device
+                a *= inv
+    if xp is np:                                    # (Python bools from the loop: no array to make)
+        found_inf._data[...] = max(found_inf._data, not all(finite))
+    else:
+        found_inf._data[...] = xp.maximum(found_inf._data, xp.logical_not(xp.stack(finite).all()))
+
+
+def check_and_scale(g, inv):
+    """g *= inv[0], in place; True if every g was finite before (x - x is 0 for a finite x, NaN for inf and NaN)."""
+    finite = True
+    for i in range(g.size):
+        v = g[i]
+        finite &= v - v == 0
+        g[i] = v * inv[0]
+    return finite
+
+
+class _Loop:
+    compiled = None
+
+
+def _check_and_scale_loop():
+    """check_and_scale compiled by numba (course/_jit.py), or False where numba is not available."""
+    if _Loop.compiled is None:
+        _Loop.compiled = jit(check_and_scale, np.ones(1, np.float32), np.ones(1, np.float32)) or False
+    return _Loop.compiled or None
 
 
 class OptState(enum.Enum):
@@ -123,15 +158,16 @@ class GradScaler:
         per_device_grads = defaultdict(list)
         for group in optimizer.param_groups:
             for param in group["params"]:
-                if param.grad is None:
+                grad = param.grad
+                if grad is None:
                     continue
-                if not allow_fp16 and param.grad.dtype is _dtype.float16:
+                if not allow_fp16 and grad.dtype is _dtype.float16:
                     raise ValueError("Attempting to unscale FP16 gradients.")
-                per_device_grads[param.grad.device].append(param.grad)
+                per_device_grads[grad.device].append(grad)
         per_device_found_inf = {}
         for dev, grads in per_device_grads.items():
             here = found_inf.device == dev
-            per_device_found_inf[dev] = found_inf.clone() if here else found_inf.to(dev, copy=True)
+            per_device_found_inf[dev] = wrap(found_inf._data.copy()) if here else found_inf.to(dev, copy=True)
             _amp_foreach_non_finite_check_and_unscale_(grads, per_device_found_inf[dev],
                                                        inv_scale if here else inv_scale.to(dev))
         return per_device_found_inf
