@@ -85,10 +85,15 @@ def run_one(workload, mode, epochs, limit, framework="course"):
     scaler = fw.amp.GradScaler("cpu", enabled=mode in ("amp-fp16", "amp-bf16-scaler"))
     epoch_times, step_times, act_bytes, skipped, batches = [], [], None, 0, 0
     # once per process, before timing: the first float16/bfloat16 conversion loads numba's compiled loops
-    # (course/_convert.py; about 0.4 s, a few seconds the very first time, while numba compiles them)
+    # (course/_convert.py, course/_jit.py; about 0.4 s, a few seconds the very first time, while numba compiles)
     start = time.perf_counter()
     if use_amp:
         fw.ones(1 << 13).to(low).float()
+    if scaler.is_enabled():                   # (and GradScaler's check: one step of a throwaway parameter)
+        p = fw.ones(1 << 13, requires_grad=True)
+        warm, sgd = fw.amp.GradScaler("cpu"), optim.SGD([p], lr=0.0)
+        warm.scale(p.sum()).backward()
+        warm.step(sgd)
     warmup = time.perf_counter() - start
     for _ in range(epochs):
         model.train()

@@ -4,10 +4,11 @@ Mixed precision converts a lot: every weight to 16 bits before a matrix product,
 float32 for the next one, every gradient back to the float32 of its weight. numpy's x86 wheels convert
 float16 one element at a time in software (about 1.3 ns per element up, 2.4 ns down), and ml_dtypes converts
 float32 to bfloat16 at about 0.5 ns. The loops below do the same conversions on the bit patterns, with integer
-operations (and a multiply for float16's subnormals), so that a compiler can run them on many elements at once. When numba is installed they are
-compiled (on first use, then cached on disk by numba) and run at 0.2 to 0.7 ns per element; without numba,
-numpy and ml_dtypes convert (course/_jit.py). Both give the same bits (tests/test_convert.py checks it on
-millions of patterns).
+operations (and a multiply for float16's subnormals), so that a compiler can run them on many elements at
+once. When numba is installed they are compiled (on first use, then cached on disk by numba) and run at 0.2
+to 0.6 ns per element; without numba, numpy and ml_dtypes convert (course/_jit.py). Both give the same bits:
+tests/test_convert.py checks it on millions of patterns (NaN payloads included, as numpy's software
+conversion keeps them; a numpy that converts float16 in hardware may quiet signalling NaNs differently).
 
 The bits of  float32:  sign (1) | exponent (8, bias 127) | mantissa (23)
              bfloat16: sign (1) | exponent (8, bias 127) | mantissa (7)      the upper half of a float32
@@ -17,6 +18,8 @@ Rounding to fewer mantissa bits is "to nearest, ties to even": add just under ha
 bit (one more if that bit is odd) and cut. A carry out of the mantissa runs into the exponent, which is
 right: the number was rounded up to the next power of two, or to inf.
 """
+import functools
+
 import ml_dtypes
 import numpy as np
 
@@ -62,45 +65,48 @@ def float16_to_float32(src, dst, table):
 # -- choosing a loop --------------------------------------------------------------------------------------------
 _F32, _F16, _BF16 = np.dtype(np.float32), np.dtype(np.float16), np.dtype(ml_dtypes.bfloat16)
 _U32, _U16 = np.dtype(np.uint32), np.dtype(np.uint16)
-# fewer elements than this: numpy's or ml_dtypes' conversion, which starts faster (numpy's float16 conversion is
-# slow at any size: about 70 ns for each subnormal, common in float16 gradients without a GradScaler)
-_SMALL = {_BF16: 4096, _F16: 16, _F32: 16}
+# the pairs the loops convert, and the fewest elements for which a loop beats numpy's or ml_dtypes' conversion,
+# which starts faster (numpy's float16 conversion is slow at any size: about 70 ns for each subnormal, common in
+# float16 gradients without a GradScaler)
+_SMALL = {(_F32, _BF16): 4096, (_F32, _F16): 16, (_F16, _F32): 16}
 _SPLIT = 1 << 21       # more elements: shared among course's threads (a loop takes ~0.3 ms on 2M elements)
 
 
-class _Compiled:
-    loops = None       # {(from dtype, to dtype): function(src, dst)}; {} without numba (course/_jit.py)
-
-
+@functools.cache
 def _compiled_loops():
-    """The loops above compiled by numba (all three at the first conversion), or {} when that is not possible."""
-    if _Compiled.loops is None:
-        _Compiled.loops = {}
-        table = np.arange(1 << 16, dtype=np.uint16).view(np.float16).astype(np.float32).view(np.uint32)
-        u32, u16 = np.zeros(1, _U32), np.zeros(1, _U16)
-        down_bf16 = jit(float32_to_bfloat16, u32, u16)
-        down = jit(float32_to_float16, u32, u32.view(_F32), u16)
-        up = jit(float16_to_float32, u16, u32, table)
-        if down_bf16 is not None and down is not None and up is not None:
-            _Compiled.loops = {(_F32, _BF16): down_bf16,
-                               (_F32, _F16): lambda src, dst: down(src, src.view(_F32), dst),
-                               (_F16, _F32): lambda src, dst: up(src, dst, table)}
-    return _Compiled.loops
+    """{(from dtype, to dtype): loop(src bits, dst bits)} compiled by numba, all three at once; {} without numba
+    (course/_jit.py). Called at the first conversion that can use them, so other casts never load numba."""
+    table = np.arange(1 << 16, dtype=np.uint16).view(np.float16).astype(np.float32).view(np.uint32)
+    u32, u16 = np.zeros(1, _U32), np.zeros(1, _U16)
+    down_bf16 = jit(float32_to_bfloat16, u32, u16)
+    down = jit(float32_to_float16, u32, u32.view(_F32), u16)
+    up = jit(float16_to_float32, u16, u32, table)
+    if down_bf16 is None or down is None or up is None:
+        return {}
+    return {(_F32, _BF16): down_bf16,
+            (_F32, _F16): lambda src, dst: down(src, src.view(_F32), dst),
+            (_F16, _F32): lambda src, dst: up(src, dst, table)}
 
 
 def astype(a, dtype, out=None):
     """a converted to dtype, as ``a.astype(dtype)`` (a new array), or written into ``out`` (an array of that
     dtype and a's shape). float32 -> float16/bfloat16 and float16 -> float32 of numpy arrays run the loops above
     when numba is installed, big arrays split among course's threads; everything else (and CuPy arrays, which
-    convert on the GPU) is numpy's (or ml_dtypes') conversion."""
+    convert on the GPU) is numpy's (or ml_dtypes') conversion. Values too big for the new dtype become inf
+    quietly, as in PyTorch."""
     dtype = np.dtype(dtype)
-    loops = _Compiled.loops if _Compiled.loops is not None else _compiled_loops()
-    loop = loops.get((a.dtype, dtype)) if type(a) is np.ndarray else None
-    if loop is None or a.size < _SMALL[dtype] or not a.flags.c_contiguous or not (out is None or out.flags.c_contiguous):
-        if out is None:
-            return _astype_split(a, dtype)
-        out[...] = a
-        return out
+    if out is not None and (out.shape != a.shape or out.dtype != dtype):
+        raise ValueError(f"astype: out must have shape {a.shape} and dtype {dtype}, not {out.shape} and {out.dtype}")
+    pair = (a.dtype, dtype)
+    loop = None
+    if type(a) is np.ndarray and a.size >= _SMALL.get(pair, a.size + 1) and a.flags.c_contiguous and (
+            out is None or (out.flags.c_contiguous and out.flags.writeable)):
+        loop = _compiled_loops().get(pair)
+    if loop is None:
+        if dtype == a.dtype or (dtype.itemsize > a.dtype.itemsize and dtype.kind == "f"):   # nothing can overflow
+            return _into(out, a, dtype)
+        with np.errstate(over="ignore", invalid="ignore"):
+            return _into(out, a, dtype)
     if out is None:
         out = np.empty(a.shape, dtype)
     src = a.reshape(-1).view(_U32 if a.dtype.itemsize == 4 else _U16)
@@ -109,6 +115,14 @@ def astype(a, dtype, out=None):
         loop(src, dst)
     else:
         _threads.over_batch(lambda lo, hi: loop(src[lo:hi], dst[lo:hi]), src.size, src, work=_threads.MIN_ELEMENTS)
+    return out
+
+
+def _into(out, a, dtype):
+    """numpy's (or ml_dtypes') conversion of a, into out when given."""
+    if out is None:
+        return _astype_split(a, dtype)
+    out[...] = a
     return out
 
 

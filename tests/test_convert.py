@@ -4,6 +4,7 @@ Each loop is checked twice: compiled by numba, on millions of bit patterns (ever
 around every float16 and every rounding boundary, random patterns, NaN payloads, subnormals), and as the plain
 Python that students read, on a sample of the same patterns. ``astype`` itself is checked on the shapes,
 layouts and sizes that choose between the loops, numpy and the threads."""
+import hashlib
 import os
 import subprocess
 import sys
@@ -15,8 +16,6 @@ import pytest
 
 import course
 from course import _convert, _threads
-
-numba = pytest.importorskip("numba", reason="the conversion loops are compiled only where numba is installed")
 
 BF16, F16, F32 = np.dtype(ml_dtypes.bfloat16), np.dtype(np.float16), np.dtype(np.float32)
 
@@ -59,6 +58,7 @@ def same_bits(got, want):
 
 @pytest.fixture(scope="module")
 def loops():
+    pytest.importorskip("numba", reason="the conversion loops are compiled only where numba is installed")
     compiled = _convert._compiled_loops()
     if not compiled:
         pytest.skip("COURSE_NUMBA=0, or numba could not compile here")
@@ -119,6 +119,10 @@ def test_astype_equals_numpy_for_any_shape_size_and_layout(loops, shape, pair):
 def test_big_arrays_split_among_threads_give_the_same_bits(loops, monkeypatch, pair):
     monkeypatch.setattr(_convert, "_SPLIT", 1000)
     monkeypatch.setattr(_threads, "MIN_ELEMENTS", 0)
+    parts = []
+    split = _threads.over_batch
+    monkeypatch.setattr(_threads, "over_batch", lambda part, n, *a, **k: split(
+        lambda lo, hi: parts.append((lo, hi)) or part(lo, hi), n, *a, **k))
     before = _threads._State.requested
     course.set_num_threads(2)
     try:
@@ -127,14 +131,39 @@ def test_big_arrays_split_among_threads_give_the_same_bits(loops, monkeypatch, p
             np.testing.assert_array_equal(raw(_convert.astype(a, pair[1])), raw(a.astype(pair[1])))
     finally:
         _threads._State.requested = before
+    assert sorted(parts) == [(0, 3503), (3503, 7007)]          # two halves, on two threads
 
 
-def test_overflow_and_nan_convert_quietly(loops):
-    a = np.array([1e6, -1e6, np.nan, np.inf, 1e-30] * 1000, dtype=np.float32)
+@pytest.mark.parametrize("n", [1, 1000])        # numpy's conversion for 5 elements, a loop for 5000
+def test_overflow_and_nan_convert_quietly(n):
+    a = np.array([1e6, -1e6, np.nan, np.inf, 1e-30] * n, dtype=np.float32)
     with warnings.catch_warnings():
         warnings.simplefilter("error")
-        h = _convert.astype(a, F16)
-    assert np.isposinf(h[0]) and np.isneginf(h[1]) and np.isnan(h[2]) and h[4] == 0
+        with np.errstate(over="raise", invalid="raise"):          # as in PyTorch: inf, no error, no warning
+            h = _convert.astype(a, F16)
+            t = course.tensor(a, requires_grad=True).half()
+    for x in (h, t.detach().numpy()):
+        assert np.isposinf(x[0]) and np.isneginf(x[1]) and np.isnan(x[2]) and x[4] == 0
+
+
+def test_out_must_have_the_shape_and_dtype_of_the_result():
+    a = np.ones((4, 5000), np.float32)
+    for bad in (np.empty((5000, 4), F16), np.empty((8, 5000), F16), np.empty((4, 5000), F32), np.empty(4, F16)):
+        with pytest.raises(ValueError, match="out must have shape"):
+            _convert.astype(a, F16, out=bad)
+    frozen = np.empty((4, 5000), F16)
+    frozen.flags.writeable = False
+    with pytest.raises(ValueError):                                # numpy's error for a read-only array
+        _convert.astype(a, F16, out=frozen)
+
+
+def test_casts_that_need_no_loop_do_not_load_numba():
+    """import course, float32 and integer casts and a float32 convolution's backward: numba stays unloaded."""
+    code = ("import sys, course; import course.nn.functional as F; x = course.arange(10).float().double(); "
+            "w = course.randn(2, 1, 3, 3, requires_grad=True); F.conv2d(course.randn(1, 1, 5, 5), w).sum().backward(); "
+            "print('numba' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"
 
 
 def test_float16_tensor_ops_use_the_loops_and_match_numpy():
@@ -148,13 +177,15 @@ def test_float16_tensor_ops_use_the_loops_and_match_numpy():
 
 def test_without_numba_numpy_converts_and_the_bits_are_the_same():
     """COURSE_NUMBA=0 (or numba missing): no loops, numpy's and ml_dtypes' conversions, the same results."""
-    code = ("import numpy as np, course; from course import _convert; assert _convert._compiled_loops() == {}; "
-            "x = np.random.default_rng(4).standard_normal(10000).astype(np.float32); "
-            "print(course.from_numpy(x).half().float().numpy().tobytes().hex()[:64])")
+    code = ("import hashlib, numpy as np, course; from course import _convert; assert _convert._compiled_loops() == {}; "
+            "x = np.random.default_rng(4).standard_normal(100000).astype(np.float32) * 1e-3; t = course.from_numpy(x); "
+            "print(hashlib.sha256(t.half().float().numpy().tobytes() + t.bfloat16().float().numpy().tobytes()).hexdigest())")
     env = dict(os.environ, COURSE_NUMBA="0")
     out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True)
-    x = np.random.default_rng(4).standard_normal(10000).astype(np.float32)
-    assert out.stdout.strip() == _convert.astype(_convert.astype(x, F16), F32).tobytes().hex()[:64]
+    x = np.random.default_rng(4).standard_normal(100000).astype(np.float32) * 1e-3
+    t = course.from_numpy(x)
+    here = hashlib.sha256(t.half().float().numpy().tobytes() + t.bfloat16().float().numpy().tobytes()).hexdigest()
+    assert out.stdout.strip() == here
 
 
 def test_conversions_on_each_device(device):

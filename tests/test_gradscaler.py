@@ -353,3 +353,11 @@ def test_one_pass_loop_python_loop_and_numpy_agree():
         g = strided.t()
         assert _unscale_kernel([g], float(1 / inv[0])) == (0.0 if want_finite else 1.0)
         np.testing.assert_array_equal(g.numpy(), np.stack([want, want]))
+
+
+def test_fused_unscale_keeps_a_flag_that_was_already_set():
+    """found_inf is 1 going in (an earlier group saw an inf): clean gradients leave it at 1."""
+    from course.amp.grad_scaler import _amp_foreach_non_finite_check_and_unscale_
+    found = course.ones(())
+    _amp_foreach_non_finite_check_and_unscale_([course.ones(5000), course.ones(3)], found, course.tensor(0.5))
+    assert found.item() == 1.0

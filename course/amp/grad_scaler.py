@@ -21,6 +21,7 @@ The usual loop::
         scaler.update()             # adjust the scale for the next iteration
 """
 import enum
+import functools
 import warnings
 from collections import defaultdict
 
@@ -56,14 +57,16 @@ def _amp_foreach_non_finite_check_and_unscale_(grads, found_inf, inv_scale):
     with quiet():                                   # overflow to inf silently, as in PyTorch
         for g in grads:
             a = g._data
-            if loop is not None and type(a) is np.ndarray and a.dtype == inv.dtype and a.flags.c_contiguous:
+            if loop is not None and type(a) is np.ndarray and a.dtype == inv.dtype and a.flags.c_contiguous \
+                    and a.flags.writeable:
                 finite.append(loop(a.reshape(-1), inv.reshape(1)))      # both in one pass over g
             else:
                 finite.append(xp.isfinite(a).all())                      # one flag per gradient, on the device
                 a *= inv
-    if xp is np:                                    # (Python bools from the loop: no array to make)
-        found_inf._data[...] = max(found_inf._data, not all(finite))
-    else:
+    if xp is np:
+        if not all(finite):
+            found_inf._data[...] = 1
+    else:                                           # on the GPU: no host read, the flags stay on the device
         found_inf._data[...] = xp.maximum(found_inf._data, xp.logical_not(xp.stack(finite).all()))
 
 
@@ -77,15 +80,10 @@ def check_and_scale(g, inv):
     return finite
 
 
-class _Loop:
-    compiled = None
-
-
+@functools.cache
 def _check_and_scale_loop():
-    """check_and_scale compiled by numba (course/_jit.py), or False where numba is not available."""
-    if _Loop.compiled is None:
-        _Loop.compiled = jit(check_and_scale, np.ones(1, np.float32), np.ones(1, np.float32)) or False
-    return _Loop.compiled or None
+    """check_and_scale compiled by numba (course/_jit.py), or None where numba is not available."""
+    return jit(check_and_scale, np.ones(1, np.float32), np.ones(1, np.float32))
 
 
 class OptState(enum.Enum):
