@@ -18,13 +18,16 @@ that underflows in float16 (course.amp.demo_underflow).
     python benchmarks/bench_amp.py --workload mlp --limit 200  # quick
     python benchmarks/bench_amp.py --workload mlp --rounds 3   # each mode's best of 3, taken in turns
     python benchmarks/bench_amp.py --modes fp32 amp-bf16
+    python benchmarks/bench_amp.py --torch                     # and PyTorch's ratios on the same machine
 
-Measured on the 2-core development machine (2026-11-24, ``--rounds 2``, one epoch, time vs fp32):
-mlp  bf16 1.52x, bf16 + GradScaler 1.62x, fp16 3.46x  (fp32 1.37 s; accuracy -0.43 / -0.43 / -0.47 points)
-cnn  bf16 1.12x, bf16 + GradScaler 1.21x, fp16 2.23x  (fp32 23.0 s; accuracy +0.26 / +0.26 / -0.14 points)
+Measured on the 2-core development machine (2026-11-24, ``--rounds 2 --torch``, one epoch, time vs fp32):
+mlp  bf16 1.41x, bf16 + GradScaler 1.63x, fp16 1.84x  (fp32 1.39 s; accuracy -0.43 / -0.43 / -0.06 points)
+     PyTorch 2.13 on the same machine: 1.60x, 1.70x, 1.55x
+cnn  bf16 1.22x, bf16 + GradScaler 1.21x, fp16 1.37x  (fp32 22.7 s; accuracy +0.26 / +0.26 / -0.14 points)
+     PyTorch 2.13 on the same machine: 1.24x, 1.36x, 86x (its float16 convolutions on the CPU)
 Activations: 0.73x (mlp) and 0.57x (cnn) of fp32. The small MLP's steps are mostly conversions (its 784x256
-weight is rounded to bfloat16 twice per step: the autocast copy and its gradient), which numpy does at about
-0.5 ns per element; float16 conversions are software in numpy's x86 wheels, about 5x slower.
+weight is rounded to bfloat16 twice per step: the autocast copy and its gradient) and the Python of the ops
+autocast adds; the conversions are loops compiled by numba (course/_convert.py), 0.2 to 0.6 ns per element.
 """
 import argparse
 import json
