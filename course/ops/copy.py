@@ -1,6 +1,6 @@
 """Copies and dtype conversions: clone, contiguous, to(dtype). The gradient passes straight through."""
 from ..autograd.function import Op
-from ._util import wrap, quiet
+from ._util import wrap
 from .._device import get_array_module, to_device, device_of
 from .._convert import astype
 
@@ -52,9 +52,8 @@ def cast(input, dtype):
     """input as ``dtype`` (returns input itself when it already has it, like Tensor.to)."""
     if input.dtype is dtype:
         return input
-    if not input.requires_grad or not dtype.is_floating_point:
-        with quiet():                                   # overflow to inf when narrowing, silently as in PyTorch
-            return wrap(astype(input._data, dtype.np))  # nothing to record (ints carry no gradient)
+    if not input.requires_grad or not dtype.is_floating_point:   # nothing to record (ints carry no gradient)
+        return wrap(astype(input._data, dtype.np))  # (too big for dtype: inf, silently as in PyTorch)
     return Cast.apply(input, dtype, input.dtype)
 
 
