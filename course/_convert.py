@@ -99,7 +99,7 @@ def astype(a, dtype, out=None):
         raise ValueError(f"astype: out must have shape {a.shape} and dtype {dtype}, not {out.shape} and {out.dtype}")
     pair = (a.dtype, dtype)
     loop = None
-    if type(a) is np.ndarray and a.size >= _SMALL.get(pair, a.size + 1) and a.flags.c_contiguous and (
+    if pair in _SMALL and type(a) is np.ndarray and a.size >= _SMALL[pair] and a.flags.c_contiguous and (
             out is None or (out.flags.c_contiguous and out.flags.writeable)):
         loop = _compiled_loops().get(pair)
     if loop is None:
