@@ -92,8 +92,9 @@ def astype(a, dtype, out=None):
     """a converted to dtype, as ``a.astype(dtype)`` (a new array), or written into ``out`` (an array of that
     dtype and a's shape). float32 -> float16/bfloat16 and float16 -> float32 of numpy arrays run the loops above
     when numba is installed, big arrays split among course's threads; everything else (and CuPy arrays, which
-    convert on the GPU) is numpy's (or ml_dtypes') conversion. Values too big for the new dtype become inf
-    quietly, as in PyTorch."""
+    convert on the GPU) is numpy's (or ml_dtypes') conversion. Quiet, as in PyTorch: a value too big for a float
+    dtype becomes inf, too small 0; for an integer dtype, NaN and values out of range give an unspecified
+    integer."""
     dtype = np.dtype(dtype)
     if out is not None and (out.shape != a.shape or out.dtype != dtype):
         raise ValueError(f"astype: out must have shape {a.shape} and dtype {dtype}, not {out.shape} and {out.dtype}")
@@ -103,9 +104,10 @@ def astype(a, dtype, out=None):
             out is None or (out.flags.c_contiguous and out.flags.writeable)):
         loop = _compiled_loops().get(pair)
     if loop is None:
-        if dtype == a.dtype or (dtype.itemsize > a.dtype.itemsize and dtype.kind == "f"):   # nothing can overflow
+        # widening, or ml_dtypes' float32 -> bfloat16 (integer operations): no floating-point error to silence
+        if dtype == a.dtype or (dtype.itemsize > a.dtype.itemsize and dtype.kind == "f") or pair == (_F32, _BF16):
             return _into(out, a, dtype)
-        with np.errstate(over="ignore", invalid="ignore"):
+        with np.errstate(all="ignore"):
             return _into(out, a, dtype)
     if out is None:
         out = np.empty(a.shape, dtype)

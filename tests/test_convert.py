@@ -96,7 +96,8 @@ def test_the_python_loops_students_read_give_the_same_bits():
 @pytest.mark.parametrize("shape", [(0,), (), (5,), (17, 300), (2, 3, 4, 700)])
 @pytest.mark.parametrize("pair", [(F32, BF16), (F32, F16), (F16, F32), (BF16, F32), (np.dtype(np.float64), F16)],
                          ids=lambda p: f"{p[0].name}-{p[1].name}")
-def test_astype_equals_numpy_for_any_shape_size_and_layout(loops, shape, pair):
+def test_astype_equals_numpy_for_any_shape_size_and_layout(shape, pair):
+    """With numba (the loops) and without (numpy's conversion, and for the layouts the loops do not take)."""
     src, dst = pair
     rng = np.random.default_rng(1)
     a = (rng.standard_normal(shape) * 1e3).astype(src)
@@ -139,7 +140,7 @@ def test_overflow_and_nan_convert_quietly(n):
     a = np.array([1e6, -1e6, np.nan, np.inf, 1e-30] * n, dtype=np.float32)
     with warnings.catch_warnings():
         warnings.simplefilter("error")
-        with np.errstate(over="raise", invalid="raise"):          # as in PyTorch: inf, no error, no warning
+        with np.errstate(all="raise"):                            # as in PyTorch: inf, no error, no warning
             h = _convert.astype(a, F16)
             t = course.tensor(a, requires_grad=True).half()
     for x in (h, t.detach().numpy()):
@@ -175,17 +176,20 @@ def test_float16_tensor_ops_use_the_loops_and_match_numpy():
     np.testing.assert_array_equal(t.half().float().numpy(), x.astype(np.float16).astype(np.float32))
 
 
+# the conversions compared with and without numba: big and small, float and integer
+CONVERSIONS = ("t.half().float().numpy().tobytes() + t.bfloat16().float().numpy().tobytes() + "
+               "t[:10].half().numpy().tobytes() + (t * 1e6).long().numpy().tobytes()")
+
+
 def test_without_numba_numpy_converts_and_the_bits_are_the_same():
     """COURSE_NUMBA=0 (or numba missing): no loops, numpy's and ml_dtypes' conversions, the same results."""
     code = ("import hashlib, numpy as np, course; from course import _convert; assert _convert._compiled_loops() == {}; "
             "x = np.random.default_rng(4).standard_normal(100000).astype(np.float32) * 1e-3; t = course.from_numpy(x); "
-            "print(hashlib.sha256(t.half().float().numpy().tobytes() + t.bfloat16().float().numpy().tobytes()).hexdigest())")
+            f"print(hashlib.sha256({CONVERSIONS}).hexdigest())")
     env = dict(os.environ, COURSE_NUMBA="0")
     out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True)
-    x = np.random.default_rng(4).standard_normal(100000).astype(np.float32) * 1e-3
-    t = course.from_numpy(x)
-    here = hashlib.sha256(t.half().float().numpy().tobytes() + t.bfloat16().float().numpy().tobytes()).hexdigest()
-    assert out.stdout.strip() == here
+    t = course.from_numpy(np.random.default_rng(4).standard_normal(100000).astype(np.float32) * 1e-3)
+    assert out.stdout.strip() == hashlib.sha256(eval(CONVERSIONS)).hexdigest()
 
 
 def test_conversions_on_each_device(device):

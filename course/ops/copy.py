@@ -53,7 +53,7 @@ def cast(input, dtype):
     if input.dtype is dtype:
         return input
     if not input.requires_grad or not dtype.is_floating_point:   # nothing to record (ints carry no gradient)
-        return wrap(astype(input._data, dtype.np))  # (too big for dtype: inf, silently as in PyTorch)
+        return wrap(astype(input._data, dtype.np))  # (quietly, as in PyTorch: see course/_convert.py)
     return Cast.apply(input, dtype, input.dtype)
 
 
