@@ -23,10 +23,11 @@ that underflows in float16 (course.amp.demo_underflow).
 Measured on the 2-core development machine (2026-11-24, ``--rounds 2 --torch``, one epoch, time vs fp32):
 mlp  bf16 1.41x, bf16 + GradScaler 1.63x, fp16 1.84x  (fp32 1.39 s; accuracy -0.43 / -0.43 / -0.06 points)
      PyTorch 2.13 on the same machine: 1.60x, 1.70x, 1.55x
-     (other runs that day: bf16 1.49x to 1.55x, bf16 + GradScaler 1.60x to 1.67x, fp16 1.83x to 1.87x;
-     PyTorch 1.59x to 1.63x, 1.70x to 1.79x, 1.55x to 1.64x)
+     (other runs that day: bf16 1.49x to 1.55x, bf16 + GradScaler 1.60x to 1.67x, fp16 1.83x to 1.87x, and
+     1.71x after float32 -> float16 got 18% faster; PyTorch 1.59x to 1.63x, 1.70x to 1.79x, 1.55x to 1.64x)
 cnn  bf16 1.22x, bf16 + GradScaler 1.21x, fp16 1.37x  (fp32 22.7 s; accuracy +0.26 / +0.26 / -0.14 points)
      PyTorch 2.13 on the same machine: 1.24x, 1.36x, 86x (its float16 convolutions on the CPU)
+     (fp16 1.34x after float32 -> float16 got 18% faster)
 Activations: 0.73x (mlp) and 0.57x (cnn) of fp32. The small MLP's steps are mostly conversions (its 784x256
 weight is rounded to bfloat16 twice per step: the autocast copy and its gradient) and the Python of the ops
 autocast adds; the conversions are loops compiled by numba (course/_convert.py), 0.2 to 0.6 ns per element.

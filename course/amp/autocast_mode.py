@@ -21,7 +21,7 @@ computes them in float32 and rounds once (as tensor cores do), converting every 
 result back. Those conversions are loops compiled by numba (course/_convert.py, 0.2 to 0.6 ns per element;
 without numba, numpy converts float16 in software at 1.3 to 2.4 ns). bfloat16, the CPU default, costs about
 1.2x float32 for the MNIST CNN and 1.4x to 1.5x for the small MLP, whose steps are mostly conversions;
-float16 about 1.4x and 1.8x (``python benchmarks/bench_amp.py --torch`` also shows PyTorch's own ratios on the
+float16 about 1.35x and 1.7x (``python benchmarks/bench_amp.py --torch`` also shows PyTorch's own ratios on the
 same machine: similar for bfloat16, better for float16 on the MLP). On a GPU, the 16-bit dtypes are the fast
 ones.
 """
