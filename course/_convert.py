@@ -57,6 +57,17 @@ def float32_to_float16(src, values, dst):
         dst[i] = ((u >> 16) & 0x8000) | r
 
 
+def float32_round_bfloat16(src, dst):
+    """The float32 of the bfloat16 nearest to src (as float32_to_bfloat16, then widened: the lower 16 bits
+    become 0); a NaN becomes 0x7FC00000 with its sign. dst must not overlap src (the compiler would have to
+    give up running the loop on many elements at once)."""
+    for i in range(src.size):
+        u = int(src[i])
+        rounded = ((u + 0x7FFF + ((u >> 16) & 1)) >> 16) << 16
+        nan = (u & 0x7FFFFFFF) > 0x7F800000
+        dst[i] = ((u & 0x80000000) | 0x7FC00000) if nan else rounded
+
+
 def float16_to_float32(src, dst, table):
     """float16 has only 65536 values: table[h] is the float32 bit pattern of float16 pattern h (every one of
     them converted once by numpy, so the result is numpy's to the bit)."""
@@ -76,18 +87,21 @@ _SPLIT = 1 << 21       # more elements: shared among course's threads (a loop ta
 
 @functools.cache
 def _compiled_loops():
-    """{(from dtype, to dtype): loop(src bits, dst bits)} compiled by numba, all three at once; {} without numba
+    """{(from dtype, to dtype): loop(src bits, dst bits)} compiled by numba, all at once (with "round bfloat16":
+    float32_round_bfloat16); {} without numba
     (course/_jit.py). Called at the first conversion that can use them, so other casts never load numba."""
     table = np.arange(1 << 16, dtype=np.uint16).view(np.float16).astype(np.float32).view(np.uint32)
     u32, u16 = np.zeros(1, _U32), np.zeros(1, _U16)
     down_bf16 = jit(float32_to_bfloat16, u32, u16)
     down = jit(float32_to_float16, u32, u32.view(_F32), u16)
     up = jit(float16_to_float32, u16, u32, table)
-    if down_bf16 is None or down is None or up is None:
+    round_bf16 = jit(float32_round_bfloat16, u32, u32.copy())
+    if down_bf16 is None or down is None or up is None or round_bf16 is None:
         return {}
     return {(_F32, _BF16): down_bf16,
             (_F32, _F16): lambda src, dst: down(src, src.view(_F32), dst),
-            (_F16, _F32): lambda src, dst: up(src, dst, table)}
+            (_F16, _F32): lambda src, dst: up(src, dst, table),
+            "round bfloat16": round_bf16}
 
 
 def astype(a, dtype, out=None):
@@ -119,6 +133,24 @@ def astype(a, dtype, out=None):
         loop(src, dst)
     else:
         _threads.over_batch(lambda lo, hi: loop(src[lo:hi], dst[lo:hi]), src.size, src, work=_threads.MIN_ELEMENTS)
+    return out
+
+
+def round_to(a, low):
+    """A new float32 array of a's values (float32, float16 or bfloat16) rounded to the 16-bit dtype low: what
+    ``astype(astype(a, low), float32)`` gives, in one pass where a loop does it (float32 to bfloat16 precision).
+    This is how a float32 input reaches an op that computes in low precision (course/ops/autocast_hook.py)."""
+    low = np.dtype(low)
+    if a.dtype == low:
+        return astype(a, _F32)
+    loop = None
+    if a.dtype == _F32 and low == _BF16 and type(a) is np.ndarray and a.size >= _SMALL[_F32, _BF16]:
+        loop = _compiled_loops().get("round bfloat16")
+    if loop is None:
+        return astype(astype(a, low), _F32)
+    a = np.ascontiguousarray(a)
+    out = np.empty(a.shape, _F32)
+    loop(a.reshape(-1).view(_U32), out.reshape(-1).view(_U32))
     return out
 
 

@@ -150,12 +150,14 @@ def test_unsupported_settings_warn_and_disable():
 
 
 def test_weight_casts_are_cached_within_a_region_and_cleared_after():
+    """Ops whose inputs autocast casts (matmul, conv...) share one cast of a weight per region. (F.linear rounds
+    its inputs inside the op: it makes no cast.)"""
     from course.amp.autocast_mode import _Region
     x = course.tensor(arr(2, 3))
-    w = course.tensor(arr(4, 3, seed=1), requires_grad=True)
+    w = course.tensor(arr(3, 4, seed=1), requires_grad=True)
     with course.autocast("cpu"):
-        a = F.linear(x, w)
-        b = F.linear(x, w)
+        a = x @ w
+        b = x @ w
         assert len(_Region.cache) == 1
         cast_node_a = a.grad_fn.next_functions[1][0]
         assert cast_node_a.name() == "ToCopyBackward0"
@@ -165,7 +167,7 @@ def test_weight_casts_are_cached_within_a_region_and_cleared_after():
         assert len(_Region.cache) == 1                                  # inner exit keeps it
     assert len(_Region.cache) == 0                                      # outermost exit clears it
     (a.float().sum() + b.float().sum()).backward()
-    np.testing.assert_allclose(w.grad.numpy(), 2 * np.repeat(x.numpy().sum(0, keepdims=True), 4, 0), rtol=1e-2)
+    np.testing.assert_allclose(w.grad.numpy(), 2 * np.repeat(x.numpy().sum(0)[:, None], 4, 1), rtol=1e-2)
 
 
 def test_no_lost_gradients_after_a_no_grad_forward_inside_autocast():
@@ -293,3 +295,68 @@ def test_linear_with_a_one_number_bias_gets_its_total_gradient(b_shape):
     assert tuple(b.grad.shape) == tuple(tb.grad.shape)
     np.testing.assert_allclose(b.grad.numpy(), tb.grad.numpy(), rtol=1e-12)
     assert course.autograd.gradgradcheck(F.linear, (x, w, b))
+
+
+def _linear_and_grads(x0, x_dtype, x_grad, with_bias, dev, low, autocast, create_graph):
+    """F.linear of (x, w, b) and the gradients of x (when it requires grad), w and b: inside autocast, or
+    outside it on inputs cast to low by hand. With create_graph, also the gradients of the squared first
+    gradients (a gradient penalty: the second derivative through the linear)."""
+    x = course.tensor(x0, dtype=x_dtype, device=dev, requires_grad=x_grad)
+    w = course.tensor(arr(4, 5, seed=1), device=dev, requires_grad=True)
+    b = course.tensor(arr(4, seed=2), device=dev, requires_grad=True) if with_bias else None
+    if autocast:
+        with course.autocast(dev, dtype=low):
+            y = F.linear(x, w, b)
+    else:
+        y = F.linear(x.to(low), w.to(low), None if b is None else b.to(low))
+    inputs = [t for t in (x, w, b) if t is not None and t.requires_grad]
+    g = course.tensor(arr(*y.shape, seed=3), dtype=low, device=dev)
+    grads = course.autograd.grad(y, inputs, g, create_graph=create_graph)
+    second = []
+    if create_graph:
+        penalty = sum((t.float() ** 2).sum() for t in grads)
+        assert penalty.requires_grad == x_grad        # (dW = g^T x and db = sum g do not depend on W or b)
+        if x_grad:
+            second = course.autograd.grad(penalty, inputs, allow_unused=True)
+    return y, grads, second
+
+
+@pytest.mark.parametrize("x_dtype", ["float32", "bfloat16", "float16"])
+@pytest.mark.parametrize("x_shape", [(6, 5), (2, 3, 5), (5,)])
+@pytest.mark.parametrize("x_grad", [True, False])
+@pytest.mark.parametrize("with_bias", [True, False])
+@pytest.mark.parametrize("create_graph", [False, True])
+def test_autocast_linear_equals_linear_of_inputs_cast_by_hand(region, x_dtype, x_shape, x_grad, with_bias,
+                                                              create_graph):
+    """Under autocast F.linear rounds its inputs inside the op (no cast is recorded). Its output, every gradient
+    (in its input's own dtype) and, with create_graph, every second derivative equal, bit for bit, those of
+    F.linear on inputs cast to the low dtype by hand, as PyTorch's autocast does it."""
+    dev, low = region
+    x_dt = getattr(course, x_dtype)
+    x0 = arr(*x_shape) * 300.0                      # big enough that float16 products overflow here and there
+    fused = _linear_and_grads(x0, x_dt, x_grad, with_bias, dev, low, True, create_graph)
+    by_hand = _linear_and_grads(x0, x_dt, x_grad, with_bias, dev, low, False, create_graph)
+    assert fused[0].dtype is low and fused[0].grad_fn.name() == "LinearOpBackward0"
+    for got, want in zip([fused[0], *fused[1], *fused[2]], [by_hand[0], *by_hand[1], *by_hand[2]]):
+        assert (got is None) == (want is None)
+        if got is not None:
+            assert got.dtype is want.dtype and got.shape == want.shape
+            np.testing.assert_array_equal(raw_bits(got), raw_bits(want))
+
+
+def raw_bits(t):
+    return t.detach().cpu().numpy().reshape(-1).view(np.uint8)
+
+
+def test_autocast_linear_keeps_no_cast_of_the_weights():
+    """The gradient goes from the linear node straight to the float32 weights (PyTorch records a
+    ToCopyBackward0 between them); a float32 input that needs no gradient is kept in 16 bits for backward."""
+    x = course.tensor(arr(6, 5))
+    lin = nn.Linear(5, 4)
+    with course.autocast("cpu"):
+        y = lin(x)
+    assert [n and n.name() for n, _ in y.grad_fn.next_functions] == [None, "AccumulateGrad", "AccumulateGrad"]
+    kept = [s.tensor for s in y.grad_fn._saved if s is not None]
+    assert [t.dtype for t in kept] == [course.bfloat16]           # x's copy in bfloat16 (for the weight's gradient)
+    y.float().sum().backward()
+    assert lin.weight.grad.dtype is course.float32 and lin.bias.grad.dtype is course.float32

@@ -83,6 +83,28 @@ def test_compiled_float16_to_float32_equals_numpy_for_every_float16(loops):
     same_bits(out, HALVES.view(np.float16).astype(np.float32).view(np.uint32))
 
 
+def test_compiled_rounding_to_bfloat16_in_float32_equals_converting_there_and_back(loops):
+    out = np.empty(PATTERNS.size, np.uint32)
+    loops["round bfloat16"](PATTERNS, out)
+    same_bits(out, (reference(PATTERNS, BF16).astype(np.uint32) << 16))
+
+
+@pytest.mark.parametrize("shape", [(0,), (), (7,), (40, 300), (3, 4, 500)])
+@pytest.mark.parametrize("src", [F32, F16, BF16, np.dtype(np.float64)], ids=lambda d: d.name)
+@pytest.mark.parametrize("low", [BF16, F16], ids=lambda d: d.name)
+def test_round_to_equals_casting_there_and_back(shape, src, low):
+    """round_to(a, low): float32 holding a's values rounded to low, for any float input, shape and layout."""
+    rng = np.random.default_rng(2)
+    with np.errstate(all="ignore"):                    # (big values and 70000 overflow float16)
+        a = (rng.standard_normal(shape) * 10.0 ** rng.integers(-9, 9, shape)).astype(src)
+        a.reshape(-1)[:4] = [np.inf, -np.nan, 70000.0, 1e-9][:a.size]
+        want = a.astype(low).astype(np.float32)
+    for given in (a, a.T):                             # contiguous, and not (numpy's conversions)
+        got = _convert.round_to(given, low)
+        assert got.dtype == F32 and got.shape == given.shape and got is not given
+        np.testing.assert_array_equal(raw(got), raw(np.ascontiguousarray(want.T if given is not a else want)))
+
+
 def test_the_python_loops_students_read_give_the_same_bits():
     """The loops as plain Python (no numba) on a sample: what is compiled is what the docstrings explain."""
     sample = np.concatenate([PATTERNS[::997], SPECIAL])
@@ -97,6 +119,9 @@ def test_the_python_loops_students_read_give_the_same_bits():
     up = np.empty(halves.size, np.uint32)
     _convert.float16_to_float32(halves, up, table)
     same_bits(up, table[halves])
+    rounded = np.empty(sample.size, np.uint32)
+    _convert.float32_round_bfloat16(sample, rounded)
+    same_bits(rounded, reference(sample, BF16).astype(np.uint32) << 16)
 
 
 @pytest.mark.parametrize("shape", [(0,), (), (5,), (17, 300), (2, 3, 4, 700)])
@@ -184,7 +209,8 @@ def test_float16_tensor_ops_match_numpy():
 
 # the conversions compared with and without numba: big and small, float and integer
 CONVERSIONS = ("t.half().float().numpy().tobytes() + t.bfloat16().float().numpy().tobytes() + "
-               "t[:10].half().numpy().tobytes() + (t * 1e6).long().numpy().tobytes()")
+               "t[:10].half().numpy().tobytes() + (t * 1e6).long().numpy().tobytes() + "
+               "_convert.round_to(t.numpy(), course.bfloat16.np).tobytes()")
 
 
 def test_without_numba_numpy_converts_and_the_bits_are_the_same():

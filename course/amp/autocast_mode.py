@@ -181,6 +181,20 @@ def _cast_inputs(op_name, tensors):
     return tuple(_cast(t, target) if _eligible(t, device_type) else t for t in tensors)
 
 
+def _low_dtype(tensors):
+    """For ops that round their inputs themselves (linear): the region's 16-bit dtype when every tensor would
+    be cast (None entries are skipped), else None."""
+    device_type = _device_type(tensors)
+    if device_type is None or not _Region.enabled[device_type]:
+        return None
+    if not all(t is None or _eligible(t, device_type) for t in tensors):
+        return None
+    return _Region.dtype[device_type].np
+
+
+_Hook.low_dtype = _low_dtype
+
+
 def _cast(t, dtype):
     """t as ``dtype``; a weight's cast is made once per region (only while grad is enabled, so a cast made
     under no_grad, which has no history, is never reused by a forward that needs gradients)."""

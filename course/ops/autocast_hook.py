@@ -9,18 +9,28 @@ where a float16 matmul would).
 """
 import numpy as np
 
-from .._convert import astype
+from .._convert import astype, round_to
 from .._threads import matmul
 
 
 class _State:
     active = None            # set by course.amp.autocast to a function(op_name, tensors) -> tensors
+    low_dtype = None         # and to a function(tensors) -> the 16-bit numpy dtype, or None
 
 
 def maybe_autocast(op_name, *tensors):
     if _State.active is None:
         return tensors
     return _State.active(op_name, tensors)
+
+
+def autocast_low_dtype(*tensors):
+    """For a low-precision op (linear) that rounds its inputs itself, instead of having autocast cast them
+    first: the 16-bit numpy dtype to compute in, or None (outside autocast, or when autocast would leave
+    one of the tensors as it is: float64, integers, another device)."""
+    if _State.active is None:
+        return None
+    return _State.low_dtype(tensors)
 
 
 LOW_DTYPES = (np.dtype(np.float16), np.dtype("bfloat16"))    # computed in float32, stored rounded
@@ -48,3 +58,18 @@ def float32_compute(*arrays):
     if arrays[0].dtype not in LOW_DTYPES:
         return None, arrays
     return arrays[0].dtype, tuple(None if a is None else astype(a, np.float32) for a in arrays)
+
+
+def rounded_float32(a, low):
+    """float32 of ``a`` (an array of any float dtype) rounded to ``low``: a low-precision op's input, ready for
+    float32 BLAS. float32 is rounded (one pass), float16/bfloat16 widened."""
+    return astype(a, np.float32) if a.dtype == low else round_to(a, low)
+
+
+def in_dtype(a, low, dtype):
+    """A float32 result ``a`` rounded to ``low``, returned in ``dtype`` (an input's own dtype): what casting it
+    to low, then back to the input's dtype, gives."""
+    if dtype == np.float32:
+        return round_to(a, low)
+    a = astype(a, low)
+    return a if dtype == low else astype(a, dtype)

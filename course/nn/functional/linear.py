@@ -1,6 +1,6 @@
 """Linear maps and convolutions: linear, bilinear, conv1d, conv2d."""
 from ... import ops
-from ...ops.autocast_hook import maybe_autocast
+from ...ops.autocast_hook import maybe_autocast, autocast_low_dtype
 from ...ops._util import check_same_device
 from ..kernels.linear import LinearOp
 from ..kernels.conv import Conv2dOp, out_size
@@ -10,10 +10,13 @@ __all__ = ["linear", "bilinear", "conv1d", "conv2d"]
 
 
 def linear(input, weight, bias=None):
-    """y = x W^T + b  (x: (*, in), W: (out, in), b: (out,))"""
-    if bias is None:
-        input, weight = maybe_autocast("linear", input, weight)
-    else:
+    """y = x W^T + b  (x: (*, in), W: (out, in), b: (out,))
+
+    Under autocast the op rounds its inputs to the 16-bit dtype itself (LinearOp's ``low``), where PyTorch
+    records a cast of each one first: the same numbers, forward and backward, without a copy of each weight in
+    16 bits and its conversion back (so no ToCopyBackward0 node sits between the weights and the linear node)."""
+    low = autocast_low_dtype(input, weight, bias) if weight.dim() == 2 else None
+    if low is None:
         input, weight, bias = maybe_autocast("linear", input, weight, bias)
     check_same_device("linear", input, weight)
     if input.dim() == 0 or weight.dim() not in (1, 2):
@@ -27,14 +30,14 @@ def linear(input, weight, bias=None):
         rows = input.numel() // k if k else 0
         raise RuntimeError(f"mat1 and mat2 shapes cannot be multiplied ({rows}x{k} and "
                            f"{weight.shape[1]}x{weight.shape[0]})")
-    if input.dtype is not weight.dtype or (bias is not None and bias.dtype is not weight.dtype):
+    if low is None and (input.dtype is not weight.dtype or (bias is not None and bias.dtype is not weight.dtype)):
         other = bias.dtype if bias is not None and bias.dtype is not weight.dtype else input.dtype
         raise RuntimeError(f"mat1 and mat2 must have the same dtype, but got {type_name(other)} and "
                            f"{type_name(weight.dtype)}")
     if bias is not None and tuple(bias.shape) not in ((weight.shape[0],), (1,), ()):
         raise RuntimeError(f"The size of tensor a ({weight.shape[0]}) must match the size of tensor b "
                            f"({bias.shape[-1]}) at non-singleton dimension {input.dim() - 1}")
-    return LinearOp.apply(input, weight, bias)
+    return LinearOp.apply(input, weight, bias, low)
 
 
 def bilinear(input1, input2, weight, bias=None):

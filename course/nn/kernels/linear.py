@@ -2,20 +2,31 @@
 from ...autograd.function import Op
 from ..._device import get_array_module
 from ..._convert import astype
+from ..._dtype import from_numpy_dtype
 from ..._threads import matmul
 from ...autograd.grad_mode import is_grad_enabled
 from ...ops._util import wrap
-from ...ops.autocast_hook import float32_compute
+from ...ops.copy import cast
+from ...ops.autocast_hook import float32_compute, rounded_float32, in_dtype
 
 
 class LinearOp(Op):
-    """y = x W^T + b;  dx = g W,  dW = g^T x,  db = sum of g over the batch (x flattened to 2-D)"""
+    """y = x W^T + b;  dx = g W,  dW = g^T x,  db = sum of g over the batch (x flattened to 2-D)
+
+    ``low`` (given by autocast): the 16-bit dtype the op computes in. Each input is rounded to it here, as if
+    it had been cast to ``low`` first, and each gradient comes back rounded to ``low``, in its input's own
+    dtype (what the cast's backward would give)."""
     @staticmethod
-    def forward(ctx, x, w, b):
+    def forward(ctx, x, w, b, low=None):
         need = ctx.needs_input_grad
-        ctx.save_for_backward(x if need[1] else None, w if need[0] else None)
         ctx.b_shape = None if b is None else b.shape  # (out,), or (1,) / () broadcast over the outputs
-        low, (x, w, b) = float32_compute(x, w, b)     # float16/bfloat16: computed in float32, rounded once
+        if low is None:
+            ctx.save_for_backward(x if need[1] else None, w if need[0] else None)
+            low, (x, w, b) = float32_compute(x, w, b)     # float16/bfloat16: computed in float32, rounded once
+        else:
+            ctx.low, ctx.dtypes = low, (x.dtype, w.dtype, None if b is None else b.dtype)
+            ctx.save_for_backward(_kept(x, low, need[1], need[0]), _kept(w, low, need[0], need[1]))
+            x, w, b = (None if a is None else rounded_float32(a, low) for a in (x, w, b))
         x2 = x.reshape(-1, x.shape[-1]) if x.ndim != 2 else x
         y = matmul(get_array_module(x2), x2, w.T)        # the batch's rows shared among threads
         if b is not None:
@@ -27,10 +38,13 @@ class LinearOp(Op):
     def backward(ctx, grad):
         x, w = ctx.saved_tensors
         need = ctx.needs_input_grad
+        low = getattr(ctx, "low", None)
         # The engine records backward's ops only for create_graph=True (it sets grad mode to create_graph)
         if not is_grad_enabled():           # a plain backward: the same three products, straight on the arrays
-            return _grads_on_arrays(grad, x, w, need, ctx.b_shape)
+            return _grads_on_arrays(grad, x, w, need, ctx.b_shape, low, getattr(ctx, "dtypes", None))
         # create_graph=True: written with ops, so that the gradient is itself differentiable
+        if low is not None:                 # autocast: the casts to low and back, as ops
+            x, w = (None if t is None else cast(t, from_numpy_dtype(low)) for t in (x, w))
         g2 = grad.reshape(-1, grad.shape[-1]) if grad.ndim != 2 else grad
         gx = grad @ w if need[0] else None
         gw = None
@@ -38,20 +52,37 @@ class LinearOp(Op):
             x2 = x.reshape(-1, x.shape[-1]) if x.ndim != 2 else x
             gw = g2.mT @ x2
         gb = _bias_grad(g2, ctx.b_shape) if need[2] else None
+        if low is not None:
+            gx, gw, gb = (None if g is None else cast(g, from_numpy_dtype(d)) for g, d in zip((gx, gw, gb), ctx.dtypes))
         return gx, gw, gb
 
 
-def _grads_on_arrays(grad, x, w, need, b_shape):
+def _kept(a, low, needed, requires_grad):
+    """What autocast's LinearOp keeps of input ``a`` for backward: nothing if not needed; the input itself
+    if it requires grad or is already in ``low`` (so a second derivative reaches it); else its copy in
+    ``low``, half the memory of a float32 activation (the cast PyTorch would keep)."""
+    if not needed:
+        return None
+    return a if requires_grad or a.dtype == low else astype(a, low)
+
+
+def _grads_on_arrays(grad, x, w, need, b_shape, low=None, dtypes=None):
     """LinearOp.backward when no graph is recorded for it (create_graph=False): the same products on raw arrays,
     without an op per product. float16/bfloat16 are converted to float32 once each and every result is
     rounded once, as the ops above would do one product at a time."""
-    low, (g, xa, wa) = float32_compute(grad._data, None if x is None else x._data, None if w is None else w._data)
+    xa, wa = (None if t is None else t._data for t in (x, w))
+    if low is None:
+        low, (g, xa, wa) = float32_compute(grad._data, xa, wa)
+        dtypes = (low, low, low)
+    else:                                   # autocast: the inputs as the forward rounded them
+        g, xa, wa = (None if a is None else rounded_float32(a, low) for a in (grad._data, xa, wa))
     g2 = g.reshape(-1, g.shape[-1])
     xp = get_array_module(g2)
     gx = matmul(xp, g2, wa).reshape(grad.shape[:-1] + (wa.shape[1],)) if need[0] else None
     gw = matmul(xp, g2.T, xa.reshape(-1, xa.shape[-1])) if need[1] else None
     gb = _bias_grad(g2, b_shape) if need[2] else None
-    return tuple(None if a is None else wrap(a if low is None else astype(a, low)) for a in (gx, gw, gb))
+    return tuple(None if a is None else wrap(a if low is None else in_dtype(a, low, d))
+                 for a, d in zip((gx, gw, gb), dtypes))
 
 
 def _bias_grad(g2, b_shape):
