@@ -147,9 +147,11 @@ def round_to(a, low):
     low = np.dtype(low)
     if a.dtype == low:
         return astype(a, _F32)
-    loop = None
-    if a.dtype == _F32 and low == _BF16 and type(a) is np.ndarray and a.size >= _SMALL[_F32, _BF16]:
-        loop = _compiled_loops().get("round bfloat16")
+    if a.dtype != _F32 or low != _BF16 or type(a) is not np.ndarray:
+        return astype(astype(a, low), _F32)
+    if a.size < _FEW:                                # (a few elements: ml_dtypes' conversions are quickest)
+        return a.astype(_BF16).astype(_F32)
+    loop = _compiled_loops().get("round bfloat16")
     if loop is None:
         return astype(astype(a, low), _F32)
     a = np.ascontiguousarray(a)
