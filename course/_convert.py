@@ -68,6 +68,22 @@ def float32_round_bfloat16(src, dst):
         dst[i] = ((u & 0x80000000) | 0x7FC00000) if nan else rounded
 
 
+def float32_round_float16(src, values, dst):
+    """The float32 of the float16 nearest to src (as float32_to_float16, then widened): the mantissa rounded to
+    10 bits (to a multiple of 2**-24 below 2**-14), 65520 and more to inf, a NaN keeps its sign and the top 10
+    bits of its payload (at least one of them set). dst must not overlap src."""
+    for i in range(src.size):
+        u = int(src[i])
+        a = u & 0x7FFFFFFF                                          # |x|
+        normal = ((a + 0xFFF + ((a >> 13) & 1)) >> 13) << 13       # 10 mantissa bits kept, to nearest even
+        # below 2**-14: |x| + 0.5 rounds |x| to a multiple of 2**-24 (see float32_to_float16); - 0.5 is exact
+        sub = int(np.float32(np.float32(abs(values[i]) + np.float32(0.5)) - np.float32(0.5)).view(np.uint32))
+        r = normal if a >= 0x38800000 else sub
+        r = 0x7F800000 if a >= 0x477FF000 else r                    # rounds to 65536 or more: inf
+        r = (0x7F800000 | (max((a >> 13) & 0x3FF, 1) << 13)) if a > 0x7F800000 else r     # NaN
+        dst[i] = (u & 0x80000000) | r
+
+
 def float16_to_float32(src, dst, table):
     """float16 has only 65536 values: table[h] is the float32 bit pattern of float16 pattern h (every one of
     them converted once by numpy, so the result is numpy's to the bit)."""
@@ -89,8 +105,8 @@ _SPLIT = 1 << 21       # more elements: shared among course's threads (a loop ta
 
 @functools.cache
 def _compiled_loops():
-    """{(from dtype, to dtype): loop(src bits, dst bits)} compiled by numba, all at once (with "round bfloat16":
-    float32_round_bfloat16); {} without numba
+    """{(from dtype, to dtype): loop(src bits, dst bits)} compiled by numba, all at once (with "round bfloat16"
+    and "round float16": float32_round_bfloat16 and float32_round_float16); {} without numba
     (course/_jit.py). Called at the first conversion that can use them, so other casts never load numba."""
     table = np.arange(1 << 16, dtype=np.uint16).view(np.float16).astype(np.float32).view(np.uint32)
     u32, u16 = np.zeros(1, _U32), np.zeros(1, _U16)
@@ -98,12 +114,14 @@ def _compiled_loops():
     down = jit(float32_to_float16, u32, u32.view(_F32), u16)
     up = jit(float16_to_float32, u16, u32, table)
     round_bf16 = jit(float32_round_bfloat16, u32, u32.copy())
-    if down_bf16 is None or down is None or up is None or round_bf16 is None:
+    round_f16 = jit(float32_round_float16, u32, u32.view(_F32), u32.copy())
+    if None in (down_bf16, down, up, round_bf16, round_f16):
         return {}
     return {(_F32, _BF16): down_bf16,
             (_F32, _F16): lambda src, dst: down(src, src.view(_F32), dst),
             (_F16, _F32): lambda src, dst: up(src, dst, table),
-            "round bfloat16": round_bf16}
+            "round bfloat16": round_bf16,
+            "round float16": lambda src, dst: round_f16(src, src.view(_F32), dst)}
 
 
 def astype(a, dtype, out=None):
@@ -142,16 +160,14 @@ def astype(a, dtype, out=None):
 
 def round_to(a, low):
     """A new float32 array of a's values (float32, float16 or bfloat16) rounded to the 16-bit dtype low: what
-    ``astype(astype(a, low), float32)`` gives, in one pass where a loop does it (float32 to bfloat16 precision).
-    This is how a float32 input reaches an op that computes in low precision (course/ops/autocast_hook.py)."""
+    ``astype(astype(a, low), float32)`` gives, in one pass where a loop does it (float32 to either). This is how
+    a float32 input reaches an op that computes in low precision (course/ops/autocast_hook.py)."""
     low = np.dtype(low)
     if a.dtype == low:
         return astype(a, _F32)
-    if a.dtype != _F32 or low != _BF16 or type(a) is not np.ndarray:
-        return astype(astype(a, low), _F32)
-    if a.size < _FEW:                                # (a few elements: ml_dtypes' conversions are quickest)
-        return a.astype(_BF16).astype(_F32)
-    loop = _compiled_loops().get("round bfloat16")
+    loop = None
+    if a.dtype == _F32 and type(a) is np.ndarray and a.size >= _SMALL[_F32, low]:
+        loop = _compiled_loops().get("round " + low.name)
     if loop is None:
         return astype(astype(a, low), _F32)
     a = np.ascontiguousarray(a)

@@ -83,10 +83,11 @@ def test_compiled_float16_to_float32_equals_numpy_for_every_float16(loops):
     same_bits(out, HALVES.view(np.float16).astype(np.float32).view(np.uint32))
 
 
-def test_compiled_rounding_to_bfloat16_in_float32_equals_converting_there_and_back(loops):
+@pytest.mark.parametrize("low", [BF16, F16], ids=lambda d: d.name)
+def test_compiled_rounding_in_float32_equals_converting_there_and_back(loops, low):
     out = np.empty(PATTERNS.size, np.uint32)
-    loops["round bfloat16"](PATTERNS, out)
-    same_bits(out, (reference(PATTERNS, BF16).astype(np.uint32) << 16))
+    loops["round " + low.name](PATTERNS, out)
+    same_bits(out, reference(PATTERNS, low).view(low).astype(np.float32).view(np.uint32))
 
 
 @pytest.mark.parametrize("shape", [(0,), (), (7,), (40, 300), (3, 4, 500)])
@@ -122,6 +123,9 @@ def test_the_python_loops_students_read_give_the_same_bits():
     rounded = np.empty(sample.size, np.uint32)
     _convert.float32_round_bfloat16(sample, rounded)
     same_bits(rounded, reference(sample, BF16).astype(np.uint32) << 16)
+    with np.errstate(all="ignore"):
+        _convert.float32_round_float16(sample, sample.view(np.float32), rounded)
+    same_bits(rounded, reference(sample, F16).view(F16).astype(np.float32).view(np.uint32))
 
 
 @pytest.mark.parametrize("shape", [(0,), (), (5,), (17, 300), (2, 3, 4, 700)])
