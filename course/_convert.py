@@ -68,20 +68,33 @@ def float32_round_bfloat16(src, dst):
         dst[i] = ((u & 0x80000000) | 0x7FC00000) if nan else rounded
 
 
-def float32_round_float16(src, values, dst):
-    """The float32 of the float16 nearest to src (as float32_to_float16, then widened): the mantissa rounded to
-    10 bits (to a multiple of 2**-24 below 2**-14), 65520 and more to inf, a NaN keeps its sign and the top 10
-    bits of its payload (at least one of them set). dst must not overlap src."""
+def float32_round_float16(src, dst):
+    """The float32 of the float16 nearest to src (src and dst: float32 arrays; as float32_to_float16, then
+    widened), in float32 arithmetic, which runs on twice as many elements at once as the bit operations:
+
+    * |x| >= 2**-14 (a normal float16): t = 8193 |x|, then t - (t - |x|) is |x| rounded to 11 significant bits,
+      to nearest even (Veltkamp's splitting: 8193 = 2**13 + 1, and 24 - 13 = 11 bits are kept);
+    * |x| < 2**-14: (|x| + 0.5) - 0.5 is |x| rounded to a multiple of 2**-24 (see float32_to_float16);
+    * 65520 and more: inf; the sign is put back last.
+
+    A NaN, rare, is redone afterwards on its bits: it keeps its sign and the top 10 bits of its payload (at
+    least one of them set), as numpy's float16 does. dst must not overlap src."""
+    nan = False
     for i in range(src.size):
-        u = int(src[i])
-        a = u & 0x7FFFFFFF                                          # |x|
-        normal = ((a + 0xFFF + ((a >> 13) & 1)) >> 13) << 13       # 10 mantissa bits kept, to nearest even
-        # below 2**-14: |x| + 0.5 rounds |x| to a multiple of 2**-24 (see float32_to_float16); - 0.5 is exact
-        sub = int(np.float32(np.float32(abs(values[i]) + np.float32(0.5)) - np.float32(0.5)).view(np.uint32))
-        r = normal if a >= 0x38800000 else sub
-        r = 0x7F800000 if a >= 0x477FF000 else r                    # rounds to 65536 or more: inf
-        r = (0x7F800000 | (max((a >> 13) & 0x3FF, 1) << 13)) if a > 0x7F800000 else r     # NaN
-        dst[i] = (u & 0x80000000) | r
+        x = src[i]
+        a = abs(x)
+        t = a * np.float32(8193.0)
+        r = t - (t - a)
+        r = r if a >= np.float32(2.0 ** -14) else (a + np.float32(0.5)) - np.float32(0.5)
+        r = np.float32(np.inf) if a >= np.float32(65520.0) else r
+        dst[i] = np.copysign(r, x)
+        nan |= x != x
+    if nan:
+        bits, out = src.view(np.uint32), dst.view(np.uint32)
+        for i in range(src.size):
+            u = int(bits[i])
+            if (u & 0x7FFFFFFF) > 0x7F800000:
+                out[i] = (u & 0xFF800000) | (max((u >> 13) & 0x3FF, 1) << 13)
 
 
 def float16_to_float32(src, dst, table):
@@ -114,14 +127,14 @@ def _compiled_loops():
     down = jit(float32_to_float16, u32, u32.view(_F32), u16)
     up = jit(float16_to_float32, u16, u32, table)
     round_bf16 = jit(float32_round_bfloat16, u32, u32.copy())
-    round_f16 = jit(float32_round_float16, u32, u32.view(_F32), u32.copy())
+    round_f16 = jit(float32_round_float16, u32.view(_F32), u32.view(_F32).copy())
     if None in (down_bf16, down, up, round_bf16, round_f16):
         return {}
     return {(_F32, _BF16): down_bf16,
             (_F32, _F16): lambda src, dst: down(src, src.view(_F32), dst),
             (_F16, _F32): lambda src, dst: up(src, dst, table),
             "round bfloat16": round_bf16,
-            "round float16": lambda src, dst: round_f16(src, src.view(_F32), dst)}
+            "round float16": lambda src, dst: round_f16(src.view(_F32), dst.view(_F32))}
 
 
 def astype(a, dtype, out=None):

@@ -124,7 +124,7 @@ def test_the_python_loops_students_read_give_the_same_bits():
     _convert.float32_round_bfloat16(sample, rounded)
     same_bits(rounded, reference(sample, BF16).astype(np.uint32) << 16)
     with np.errstate(all="ignore"):
-        _convert.float32_round_float16(sample, sample.view(np.float32), rounded)
+        _convert.float32_round_float16(sample.view(np.float32), rounded.view(np.float32))
     same_bits(rounded, reference(sample, F16).view(F16).astype(np.float32).view(np.uint32))
 
 
