@@ -178,6 +178,8 @@ def round_to(a, low):
     low = np.dtype(low)
     if a.dtype == low:
         return astype(a, _F32)
+    if a.size < _FEW and low == _BF16 and a.dtype == _F32:
+        return a.astype(_BF16).astype(_F32)          # (a few elements: ml_dtypes is quickest, and never signals)
     loop = None
     if a.dtype == _F32 and type(a) is np.ndarray and a.size >= _SMALL[_F32, low]:
         loop = _compiled_loops().get("round " + low.name)

@@ -25,7 +25,10 @@ class LinearOp(Op):
             low, (x, w, b) = float32_compute(x, w, b)     # float16/bfloat16: computed in float32, rounded once
         else:
             ctx.low, ctx.dtypes = low, (x.dtype, w.dtype, None if b is None else b.dtype)
-            ctx.save_for_backward(_kept(x, low, need[1], need[0]), _kept(w, low, need[0], need[1]))
+            kept = _kept(x, low, need[1], need[0]), _kept(w, low, need[0], need[1])
+            ctx.save_for_backward(*kept)
+            # an input kept as its copy in low is widened from that copy (fresh in the cache; the input may not be)
+            x, w = (k if k is not None and k.dtype == low else a for a, k in zip((x, w), kept))
             x, w, b = (None if a is None else rounded_float32(a, low) for a in (x, w, b))
         x2 = x.reshape(-1, x.shape[-1]) if x.ndim != 2 else x
         y = matmul(get_array_module(x2), x2, w.T)        # the batch's rows shared among threads
