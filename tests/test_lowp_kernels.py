@@ -42,6 +42,22 @@ def test_relu_low_precision_matches_float32(name):
     np.testing.assert_array_equal(x.grad.float().numpy(), (ref.numpy() > 0) | np.isnan(ref.numpy()))
 
 
+@pytest.mark.parametrize("name", ["float16", "bfloat16"])
+def test_relu_low_precision_on_every_bit_pattern(name):
+    """Every 16-bit pattern: relu keeps x > 0 and NaN (its bits untouched) and gives +0 for the rest (-0, -inf,
+    negative numbers); its gradient passes where the output is > 0 or NaN."""
+    dt = getattr(course, name)
+    patterns = np.arange(1 << 16, dtype=np.uint16)
+    f = patterns.view(dt.np).astype(np.float32)
+    x = course.from_numpy(patterns.view(dt.np).copy()).requires_grad_()
+    y = F.relu(x)
+    keep = (f > 0) | np.isnan(f)
+    np.testing.assert_array_equal(y.detach().numpy().view(np.uint16), np.where(keep, patterns, 0))
+    g = course.from_numpy(np.full(1 << 16, 3.0, dtype=dt.np))
+    y.backward(g)
+    np.testing.assert_array_equal(x.grad.numpy().view(np.uint16), np.where(keep, g.numpy().view(np.uint16), 0))
+
+
 @pytest.mark.parametrize("cin", [1, 4])      # thin (one product per image) and ordinary im2col
 @pytest.mark.parametrize("name", ["float16", "bfloat16"])
 def test_conv2d_low_precision_is_float32_rounded_once(name, cin):

@@ -23,11 +23,15 @@ def keep_where(a, mask, out=None):
 _INF_BITS = {"float16": 0x7C00, "bfloat16": 0x7F80, "float32": 0x7F800000, "float64": 0x7FF0000000000000}
 
 
+def minus_inf_bits(dtype):
+    """The bit pattern of -inf in ``dtype`` (a float dtype), read as a signed integer (see positive_or_nan)."""
+    width = 8 * dtype.itemsize
+    return _INF_BITS[dtype.name] - (1 << (width - 1))
+
+
 def positive_or_nan(a):
     """a > 0 or a is NaN, for a floating-point array, read off the bit patterns seen as signed
     integers: +0 is 0; positive numbers, +inf and +NaN are above 0; -inf and the negative numbers are at or
     below the pattern of -inf; only -NaN patterns (and -0, the most negative) lie between -inf and 0."""
     b = bits(a)
-    width = 8 * a.dtype.itemsize
-    minus_inf = _INF_BITS[a.dtype.name] - (1 << (width - 1))      # the pattern of -inf, read as signed
-    return (b > minus_inf) & (b != 0)
+    return (b > minus_inf_bits(a.dtype)) & (b != 0)

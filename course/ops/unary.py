@@ -4,7 +4,7 @@ from .._device import get_array_module
 from .. import _dtype
 from ._util import quiet, as_float, is_tensor, wrap
 from .autocast_hook import maybe_autocast, LOW_DTYPES
-from .select import keep_where, positive_or_nan
+from .select import bits, keep_where, minus_inf_bits
 from .._threads import over_batch
 
 __all__ = ["exp", "log", "log2", "log10", "log1p", "expm1", "sqrt", "rsqrt", "abs", "sin", "cos", "tan",
@@ -176,8 +176,10 @@ class Relu(Op):
     def forward(ctx, x):
         xp = get_array_module(x)
         if x.ndim > 0 and x.dtype in LOW_DTYPES:   # numpy's float16 maximum is slow: keep or zero the bits
+            # kept: the patterns above -inf's (see positive_or_nan), that is x > 0, NaN, and +0 (0 either way)
             y = xp.empty_like(x)
-            over_batch(lambda lo, hi: keep_where(x[lo:hi], positive_or_nan(x[lo:hi]), out=y[lo:hi]), len(x), x)
+            below = minus_inf_bits(x.dtype)
+            over_batch(lambda lo, hi: keep_where(x[lo:hi], bits(x[lo:hi]) > below, out=y[lo:hi]), len(x), x)
         elif x.ndim == 0 or x.dtype.kind != "f":
             y = xp.maximum(x, 0)
         else:                                       # big activations: both halves of the batch at once
@@ -205,11 +207,11 @@ class ReluBackward(Op):
         ctx.save_for_backward(y)
         out = xp.empty_like(grad)
         # "not y <= 0" is "y > 0 or y is NaN"; for float16/bfloat16 it is read off the bits (numpy's float16
-        # compares are slow)
+        # compares are slow). y is relu's output: +0 or a kept x (> 0 or NaN), so that is "y is not +0"
         low = y.dtype in LOW_DTYPES
 
         def part(lo, hi):
-            keep = positive_or_nan(y[lo:hi]) if low else ~(y[lo:hi] <= 0)
+            keep = bits(y[lo:hi]) != 0 if low else ~(y[lo:hi] <= 0)
             keep_where(grad[lo:hi], keep, out=out[lo:hi])
         over_batch(part, len(grad), grad)
         return out
