@@ -53,15 +53,18 @@ def _amp_foreach_non_finite_check_and_unscale_(grads, found_inf, inv_scale):
     xp = get_array_module(found_inf._data)
     inv = inv_scale._data
     loop = _check_and_scale_loop() if type(inv) is np.ndarray else None
-    finite = []
-    with quiet():                                   # overflow to inf silently, as in PyTorch
-        for g in grads:
-            a = g._data
-            if loop is not None and type(a) is np.ndarray and a.dtype == inv.dtype and a.flags.c_contiguous \
-                    and a.flags.writeable:
-                finite.append(loop(a.reshape(-1), inv.reshape(1)))      # both in one pass over g
-            else:
-                finite.append(xp.isfinite(a).all())                      # one flag per gradient, on the device
+    finite, rest = [], []
+    for g in grads:
+        a = g._data
+        if loop is not None and type(a) is np.ndarray and a.dtype == inv.dtype and a.flags.c_contiguous \
+                and a.flags.writeable:
+            finite.append(loop(a.reshape(-1), inv.reshape(1)))      # both in one pass over g
+        else:
+            rest.append(a)
+    if rest:
+        with quiet():                               # overflow to inf silently, as in PyTorch
+            for a in rest:
+                finite.append(xp.isfinite(a).all())                  # one flag per gradient, on the device
                 a *= inv
     if xp is np:
         if not all(finite):
@@ -138,6 +141,10 @@ class GradScaler:
         """outputs * scale (a tensor, or a list/tuple/iterable of them)."""
         if not self._enabled:
             return outputs
+        if hasattr(outputs, "_data"):                  # the usual case: one loss
+            if self._scale is None:
+                self._lazy_init_scale_growth_tracker(outputs.device)
+            return outputs * self._scale.to(device=outputs.device)
 
         def apply_scale(val):
             if hasattr(val, "_data"):
@@ -159,7 +166,7 @@ class GradScaler:
                 grad = param.grad
                 if grad is None:
                     continue
-                if not allow_fp16 and grad.dtype is _dtype.float16:
+                if not allow_fp16 and grad._data.dtype == np.float16:
                     raise ValueError("Attempting to unscale FP16 gradients.")
                 per_device_grads[grad.device].append(grad)
         per_device_found_inf = {}
@@ -226,11 +233,11 @@ class GradScaler:
                     raise AssertionError(reason)
                 self._scale.copy_(new_scale.reshape(()))
         else:
-            found_infs = [found_inf.to(_scale.device) for state in self._per_optimizer_states.values()
+            found_infs = [found_inf for state in self._per_optimizer_states.values()
                           for found_inf in state["found_inf_per_device"].values()]
             if len(found_infs) == 0:
                 raise AssertionError("No inf checks were recorded prior to update.")
-            found_inf = sum(f.item() for f in found_infs) > 0
+            found_inf = sum(f.item() for f in found_infs) > 0       # (item() reads each flag on its device)
             self._update_scale(found_inf)
         self._per_optimizer_states = defaultdict(_refresh_per_optimizer_state)
 
