@@ -20,17 +20,16 @@ that underflows in float16 (course.amp.demo_underflow).
     python benchmarks/bench_amp.py --modes fp32 amp-bf16
     python benchmarks/bench_amp.py --torch                     # and PyTorch's ratios on the same machine
 
-Measured on the 2-core development machine (2026-11-24, ``--rounds 2 --torch``, one epoch, time vs fp32):
-mlp  bf16 1.41x, bf16 + GradScaler 1.63x, fp16 1.84x  (fp32 1.39 s; accuracy -0.43 / -0.43 / -0.06 points)
-     PyTorch 2.13 on the same machine: 1.60x, 1.70x, 1.55x
-     (other runs that day: bf16 1.49x to 1.55x, bf16 + GradScaler 1.60x to 1.67x, fp16 1.83x to 1.87x, and
-     1.71x after float32 -> float16 got 18% faster; PyTorch 1.59x to 1.63x, 1.70x to 1.79x, 1.55x to 1.64x)
-cnn  bf16 1.22x, bf16 + GradScaler 1.21x, fp16 1.37x  (fp32 22.7 s; accuracy +0.26 / +0.26 / -0.14 points)
-     PyTorch 2.13 on the same machine: 1.24x, 1.36x, 86x (its float16 convolutions on the CPU)
-     (fp16 1.34x after float32 -> float16 got 18% faster)
-Activations: 0.73x (mlp) and 0.57x (cnn) of fp32. The small MLP's steps are mostly conversions (its 784x256
-weight is rounded to bfloat16 twice per step: the autocast copy and its gradient) and the Python of the ops
-autocast adds; the conversions are loops compiled by numba (course/_convert.py), 0.2 to 0.6 ns per element.
+Measured on the 2-core development machine (2026-11-24, one epoch, time vs fp32, each mode's best of 2 or 3):
+mlp  bf16 1.22x to 1.38x, bf16 + GradScaler 1.32x to 1.52x, fp16 1.51x to 1.68x  (accuracy -0.43 / -0.43 / -0.06
+     points). Absolute times barely move (bf16 + GradScaler 1.95 to 1.97 s); the fp32 baseline does (1.30 to
+     1.48 s), and with it the ratios.
+     PyTorch 2.13 on the same machine: 1.62x, 1.76x, 1.61x
+cnn  bf16 1.16x, bf16 + GradScaler 1.17x, fp16 1.33x  (fp32 22.3 s; accuracy +0.26 / +0.26 / -0.14 points)
+     PyTorch 2.13 on the same machine: 1.35x, 1.58x, 87x (its float16 convolutions on the CPU)
+Activations: 0.50x of fp32 for both. Under autocast, linear rounds its float32 weights to 16 bits inside the op
+(no 16-bit copy, no conversion back, bit-identical results: see course/amp/autocast_mode.py); the other
+conversions are loops compiled by numba (course/_convert.py), 0.1 to 0.5 ns per element.
 """
 import argparse
 import json

@@ -59,8 +59,8 @@ def float32_to_float16(src, values, dst):
 
 def float32_round_bfloat16(src, dst):
     """The float32 of the bfloat16 nearest to src (as float32_to_bfloat16, then widened: the lower 16 bits
-    become 0); a NaN becomes 0x7FC00000 with its sign. dst must not overlap src (the compiler would have to
-    give up running the loop on many elements at once)."""
+    become 0); a NaN becomes 0x7FC00000 with its sign. dst should not overlap src (the compiler would then give
+    up running the loop on many elements at once)."""
     for i in range(src.size):
         u = int(src[i])
         rounded = ((u + 0x7FFF + ((u >> 16) & 1)) >> 16) << 16
@@ -78,7 +78,8 @@ def float32_round_float16(src, dst):
     * 65520 and more: inf; the sign is put back last.
 
     A NaN, rare, is redone afterwards on its bits: it keeps its sign and the top 10 bits of its payload (at
-    least one of them set), as numpy's float16 does. dst must not overlap src."""
+    least one of them set), as numpy's float16 does. dst must not be src: that second pass reads src again.
+    (Run as plain Python, numpy warns at inf - inf and at NaN: those results are replaced by the last tests.)"""
     nan = False
     for i in range(src.size):
         x = src[i]
@@ -187,7 +188,11 @@ def round_to(a, low):
         return astype(astype(a, low), _F32)
     a = np.ascontiguousarray(a)
     out = np.empty(a.shape, _F32)
-    loop(a.reshape(-1).view(_U32), out.reshape(-1).view(_U32))
+    src, dst = a.reshape(-1).view(_U32), out.reshape(-1).view(_U32)
+    if src.size < _SPLIT:
+        loop(src, dst)
+    else:                                            # big arrays: shared among course's threads, as in astype
+        _threads.over_batch(lambda lo, hi: loop(src[lo:hi], dst[lo:hi]), src.size, src, work=_threads.MIN_ELEMENTS)
     return out
 
 

@@ -360,3 +360,36 @@ def test_autocast_linear_keeps_no_cast_of_the_weights():
     assert [t.dtype for t in kept] == [course.bfloat16]           # x's copy in bfloat16 (for the weight's gradient)
     y.float().sum().backward()
     assert lin.weight.grad.dtype is course.float32 and lin.bias.grad.dtype is course.float32
+
+
+def test_autocast_linear_casts_an_input_that_needs_a_gradient_as_pytorch_does():
+    """An activation that needs a gradient (here float32, from an op autocast keeps in float32) is cast to 16 bits
+    by a recorded op before the linear, which keeps that 16-bit copy for backward: half the memory, and changing
+    the activation in place afterwards does not disturb backward (as in PyTorch)."""
+    torch = pytest.importorskip("torch")
+    x0, w0 = arr(6, 5), arr(4, 5, seed=1)
+    x = course.tensor(x0, requires_grad=True)
+    lin = nn.Linear(5, 4)
+    with course.no_grad():
+        lin.weight.copy_(course.tensor(w0))
+    with course.autocast("cpu"):
+        h = x * 1.0
+        y = lin(h)
+    assert y.grad_fn.next_functions[0][0].name() == "ToCopyBackward0"
+    kept = [s.tensor for s in y.grad_fn._saved if s is not None]
+    assert kept[0].dtype is course.bfloat16                       # the 16-bit copy of h, not h
+    with course.no_grad():
+        h.mul_(0)                                                 # does not touch what backward reads
+    y.float().sum().backward()
+    tx = torch.tensor(x0, requires_grad=True)
+    tlin = torch.nn.Linear(5, 4)
+    with torch.no_grad():
+        tlin.weight.copy_(torch.tensor(w0)), tlin.bias.copy_(torch.tensor(lin.bias.detach().numpy()))
+    with torch.autocast("cpu", dtype=torch.bfloat16):
+        th = tx * 1.0
+        ty = tlin(th)
+    with torch.no_grad():
+        th.mul_(0)
+    ty.float().sum().backward()
+    np.testing.assert_array_equal(x.grad.numpy(), tx.grad.numpy())
+    np.testing.assert_array_equal(lin.weight.grad.numpy(), tlin.weight.grad.numpy())

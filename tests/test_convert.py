@@ -151,7 +151,8 @@ def test_astype_equals_numpy_for_any_shape_size_and_layout(shape, pair):
         np.testing.assert_array_equal(raw(out_t), raw(want))
 
 
-@pytest.mark.parametrize("pair", [(F32, BF16), (F32, F16), (F16, F32)], ids=lambda p: f"{p[0].name}-{p[1].name}")
+@pytest.mark.parametrize("pair", [(F32, BF16), (F32, F16), (F16, F32), (F32, "round bfloat16"),
+                                  (F32, "round float16")], ids=lambda p: f"{p[0].name}-{getattr(p[1], 'name', p[1])}")
 def test_big_arrays_split_among_threads_give_the_same_bits(loops, monkeypatch, pair):
     monkeypatch.setattr(_convert, "_SPLIT", 1000)
     monkeypatch.setattr(_threads, "MIN_ELEMENTS", 0)
@@ -164,7 +165,12 @@ def test_big_arrays_split_among_threads_give_the_same_bits(loops, monkeypatch, p
     try:
         a = np.random.default_rng(2).standard_normal((7, 1001)).astype(pair[0])
         with np.errstate(all="ignore"):
-            np.testing.assert_array_equal(raw(_convert.astype(a, pair[1])), raw(a.astype(pair[1])))
+            if isinstance(pair[1], str):                                # round_to: float32 rounded to low
+                low = {"round bfloat16": BF16, "round float16": F16}[pair[1]]
+                want, got = a.astype(low).astype(F32), _convert.round_to(a, low)
+            else:
+                want, got = a.astype(pair[1]), _convert.astype(a, pair[1])
+            np.testing.assert_array_equal(raw(got), raw(want))
     finally:
         _threads._State.requested = before
     assert sorted(parts) == [(0, 3503), (3503, 7007)]          # two halves, on two threads

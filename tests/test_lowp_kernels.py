@@ -45,7 +45,8 @@ def test_relu_low_precision_matches_float32(name):
 @pytest.mark.parametrize("name", ["float16", "bfloat16"])
 def test_relu_low_precision_on_every_bit_pattern(name):
     """Every 16-bit pattern: relu keeps x > 0 and NaN (its bits untouched) and gives +0 for the rest (-0, -inf,
-    negative numbers); its gradient passes where the output is > 0 or NaN."""
+    negative numbers); its gradient passes where the output is > 0 or NaN. (Relu's backward reads that off the
+    output's bits as "not +0", which relies on -0 becoming +0 here.)"""
     dt = getattr(course, name)
     patterns = np.arange(1 << 16, dtype=np.uint16)
     f = patterns.view(dt.np).astype(np.float32)

@@ -14,15 +14,24 @@ device are cast: float64 and integer tensors never are. Parameters keep their dt
 op in the dtype its forward used. Casts of weights (leaves that require grad) are cached for the
 region while grad is enabled, and the cache is emptied when the outermost region ends.
 
+One op differs from PyTorch in how, not in what: ``linear`` (``nn.Linear``) rounds its weight and bias to the
+16-bit dtype inside the op instead of having them cast first (course/nn/kernels/linear.py). The numbers are the
+same, forward and backward, bit for bit; what it avoids is a 16-bit copy of each weight, its conversion back to
+float32 and a graph node per weight (no ToCopyBackward0 between the weights and the linear node). Two
+consequences: a weight used by two linears in one region gets each use's gradient rounded to 16 bits and the
+two summed in float32, where PyTorch sums them in 16 bits and rounds once more; and the weight itself is kept
+for backward (PyTorch keeps its 16-bit copy), so that changing it in place between forward and backward raises
+the usual error, as it does without autocast.
+
 The lists follow PyTorch's CUDA policy, on both devices (PyTorch's CPU lists are shorter).
 
 On the CPU the 16-bit dtypes save memory, not time: BLAS has no float16/bfloat16 products, so course
 computes them in float32 and rounds once (as tensor cores do), converting every operand to float32 and every
 result back. Those conversions are loops compiled by numba (course/_convert.py, 0.2 to 0.6 ns per element;
 without numba, numpy converts float16 in software at 1.3 to 2.4 ns). bfloat16, the CPU default, costs about
-1.2x float32 for the MNIST CNN and 1.4x to 1.5x for the small MLP, whose steps are mostly conversions;
-float16 about 1.35x and 1.7x (``python benchmarks/bench_amp.py --torch`` also shows PyTorch's own ratios on the
-same machine: similar for bfloat16, better for float16 on the MLP). On a GPU, the 16-bit dtypes are the fast
+1.2x float32 for the MNIST CNN and 1.2x to 1.4x for the small MLP, whose steps are mostly conversions (1.3x to
+1.5x with a GradScaler); float16 about 1.3x and 1.5x to 1.7x (``python benchmarks/bench_amp.py --torch`` also
+shows PyTorch's own ratios on the same machine: 1.35x to 1.6x for bfloat16). On a GPU, the 16-bit dtypes are the fast
 ones.
 """
 import functools

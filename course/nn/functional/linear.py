@@ -12,12 +12,15 @@ __all__ = ["linear", "bilinear", "conv1d", "conv2d"]
 def linear(input, weight, bias=None):
     """y = x W^T + b  (x: (*, in), W: (out, in), b: (out,))
 
-    Under autocast the op rounds its inputs to the 16-bit dtype itself (LinearOp's ``low``), where PyTorch
-    records a cast of each one first: the same numbers, forward and backward, without a copy of each weight in
-    16 bits and its conversion back (so no ToCopyBackward0 node sits between the weights and the linear node)."""
+    Under autocast the op rounds the weight and bias (and an input that needs no gradient) to the 16-bit dtype
+    itself (LinearOp's ``low``), where PyTorch records a cast of each one first: the same numbers, forward and
+    backward, without a 16-bit copy of each weight and its conversion back (so no ToCopyBackward0 node sits
+    between the weights and the linear node). An input that needs a gradient is cast first, as in PyTorch."""
     low = autocast_low_dtype(input, weight, bias) if weight.dim() == 2 else None
     if low is None:
         input, weight, bias = maybe_autocast("linear", input, weight, bias)
+    elif input.requires_grad:               # an activation is cast as in PyTorch: backward keeps its 16-bit copy
+        input, = maybe_autocast("linear", input)
     check_same_device("linear", input, weight)
     if input.dim() == 0 or weight.dim() not in (1, 2):
         raise RuntimeError(f"linear: expected a weight of 1 or 2 dims and an input of at least 1 dim, got "

@@ -62,8 +62,8 @@ class LinearOp(Op):
 
 def _kept(a, low, needed, requires_grad):
     """What autocast's LinearOp keeps of input ``a`` for backward: nothing if not needed; the input itself
-    if it requires grad or is already in ``low`` (so a second derivative reaches it); else its copy in
-    ``low``, half the memory of a float32 activation (the cast PyTorch would keep)."""
+    if it is already in ``low`` or requires grad (a weight: so that a second derivative reaches it); else its
+    copy in ``low``, half the memory of a float32 input (the cast PyTorch would keep)."""
     if not needed:
         return None
     return a if requires_grad or a.dtype == low else astype(a, low)
@@ -72,7 +72,9 @@ def _kept(a, low, needed, requires_grad):
 def _grads_on_arrays(grad, x, w, need, b_shape, low=None, dtypes=None):
     """LinearOp.backward when no graph is recorded for it (create_graph=False): the same products on raw arrays,
     without an op per product. float16/bfloat16 are converted to float32 once each and every result is
-    rounded once, as the ops above would do one product at a time."""
+    rounded once, as the ops above would do one product at a time. Under autocast (``low``) the saved float32
+    inputs are rounded to low as the forward did, and each result is rounded to low, then given in its input's
+    dtype (``dtypes``)."""
     xa, wa = (None if t is None else t._data for t in (x, w))
     if low is None:
         low, (g, xa, wa) = float32_compute(grad._data, xa, wa)
