@@ -21,10 +21,11 @@ that underflows in float16 (course.amp.demo_underflow).
     python benchmarks/bench_amp.py --torch                     # and PyTorch's ratios on the same machine
 
 Measured on the 2-core development machine (2026-11-24, one epoch, time vs fp32, each mode's best of 2 or 3):
-mlp  bf16 1.22x to 1.38x, bf16 + GradScaler 1.32x to 1.52x, fp16 1.51x to 1.68x  (accuracy -0.43 / -0.43 / -0.06
-     points). Absolute times barely move (bf16 + GradScaler 1.95 to 1.97 s); the fp32 baseline does (1.30 to
-     1.48 s), and with it the ratios.
-     PyTorch 2.13 on the same machine: 1.62x, 1.76x, 1.61x
+mlp  bf16 1.40x, bf16 + GradScaler 1.44x, fp16 1.61x  (fp32 1.29 s, its fastest that day; accuracy -0.43 / -0.43 /
+     -0.06 points; final code, --rounds 3 --torch)
+     PyTorch 2.13 on the same machine: 1.66x, 1.82x, 1.66x
+     (earlier runs that day: bf16 1.22x to 1.38x, bf16 + GradScaler 1.32x to 1.52x, fp16 1.51x to 1.68x; the AMP
+     times barely move between runs, the fp32 baseline does: 1.29 to 1.48 s)
 cnn  bf16 1.16x, bf16 + GradScaler 1.17x, fp16 1.33x  (fp32 22.3 s; accuracy +0.26 / +0.26 / -0.14 points)
      PyTorch 2.13 on the same machine: 1.35x, 1.58x, 87x (its float16 convolutions on the CPU)
 Activations: 0.50x of fp32 for both. Under autocast, linear rounds its float32 weights to 16 bits inside the op
