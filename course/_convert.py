@@ -4,8 +4,8 @@ Mixed precision converts a lot: every weight to 16 bits before a matrix product,
 float32 for the next one, every gradient back to the float32 of its weight. numpy's x86 wheels convert
 float16 one element at a time in software (about 1.3 ns per element up, 2.4 ns down), and ml_dtypes converts
 float32 to bfloat16 at about 0.5 ns. The loops below do the same conversions on the bit patterns, with integer
-operations (and one float addition for float16's subnormals), so that a compiler can run them on many elements at
-once. When numba is installed they are compiled (on first use, then cached on disk by numba) and run at 0.2
+operations (and one float addition for float16's subnormals; rounding to float16 in float32 is all float
+arithmetic), so that a compiler can run them on many elements at once. When numba is installed they are compiled (on first use, then cached on disk by numba) and run at 0.2
 to 0.6 ns per element; without numba, numpy and ml_dtypes convert (course/_jit.py). Both give the same bits:
 tests/test_convert.py checks it on millions of patterns (NaN payloads included, as numpy's software
 conversion keeps them; a numpy that converts float16 in hardware may quiet signalling NaNs differently).
@@ -163,12 +163,7 @@ def astype(a, dtype, out=None):
             return _into(out, a, dtype)
     if out is None:
         out = np.empty(a.shape, dtype)
-    src = a.reshape(-1).view(_U32 if a.dtype.itemsize == 4 else _U16)
-    dst = out.reshape(-1).view(_U32 if dtype.itemsize == 4 else _U16)
-    if src.size < _SPLIT:
-        loop(src, dst)
-    else:
-        _threads.over_batch(lambda lo, hi: loop(src[lo:hi], dst[lo:hi]), src.size, src, work=_threads.MIN_ELEMENTS)
+    _run(loop, a, out)
     return out
 
 
@@ -179,21 +174,25 @@ def round_to(a, low):
     low = np.dtype(low)
     if a.dtype == low:
         return astype(a, _F32)
-    if a.size < _FEW and low == _BF16 and a.dtype == _F32:
-        return a.astype(_BF16).astype(_F32)          # (a few elements: ml_dtypes is quickest, and never signals)
     loop = None
     if a.dtype == _F32 and type(a) is np.ndarray and a.size >= _SMALL[_F32, low]:
         loop = _compiled_loops().get("round " + low.name)
-    if loop is None:
+    if loop is None:                                 # (a few elements: astype's quickest paths)
         return astype(astype(a, low), _F32)
     a = np.ascontiguousarray(a)
     out = np.empty(a.shape, _F32)
-    src, dst = a.reshape(-1).view(_U32), out.reshape(-1).view(_U32)
+    _run(loop, a, out)
+    return out
+
+
+def _run(loop, a, out):
+    """loop(bits of a, bits of out) for C-contiguous arrays; big ones shared among course's threads."""
+    src = a.reshape(-1).view(_U32 if a.dtype.itemsize == 4 else _U16)
+    dst = out.reshape(-1).view(_U32 if out.dtype.itemsize == 4 else _U16)
     if src.size < _SPLIT:
         loop(src, dst)
-    else:                                            # big arrays: shared among course's threads, as in astype
+    else:
         _threads.over_batch(lambda lo, hi: loop(src[lo:hi], dst[lo:hi]), src.size, src, work=_threads.MIN_ELEMENTS)
-    return out
 
 
 def _into(out, a, dtype):

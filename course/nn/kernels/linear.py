@@ -20,11 +20,12 @@ class LinearOp(Op):
     def forward(ctx, x, w, b, low=None):
         need = ctx.needs_input_grad
         ctx.b_shape = None if b is None else b.shape  # (out,), or (1,) / () broadcast over the outputs
+        ctx.low, ctx.dtypes = low, None
         if low is None:
             ctx.save_for_backward(x if need[1] else None, w if need[0] else None)
             low, (x, w, b) = float32_compute(x, w, b)     # float16/bfloat16: computed in float32, rounded once
         else:
-            ctx.low, ctx.dtypes = low, (x.dtype, w.dtype, None if b is None else b.dtype)
+            ctx.dtypes = x.dtype, w.dtype, None if b is None else b.dtype
             kept = _kept(x, low, need[1], need[0]), _kept(w, low, need[0], need[1])
             ctx.save_for_backward(*kept)
             # an input kept as its copy in low is widened from that copy (fresh in the cache; the input may not be)
@@ -41,10 +42,10 @@ class LinearOp(Op):
     def backward(ctx, grad):
         x, w = ctx.saved_tensors
         need = ctx.needs_input_grad
-        low = getattr(ctx, "low", None)
+        low = ctx.low
         # The engine records backward's ops only for create_graph=True (it sets grad mode to create_graph)
         if not is_grad_enabled():           # a plain backward: the same three products, straight on the arrays
-            return _grads_on_arrays(grad, x, w, need, ctx.b_shape, low, getattr(ctx, "dtypes", None))
+            return _grads_on_arrays(grad, x, w, need, ctx.b_shape, low, ctx.dtypes)
         # create_graph=True: written with ops, so that the gradient is itself differentiable
         if low is not None:                 # autocast: the casts to low and back, as ops
             x, w = (None if t is None else cast(t, from_numpy_dtype(low)) for t in (x, w))
